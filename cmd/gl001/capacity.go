@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/greenlang/gl001/deploy/capacity"
+)
+
+func newCapacityCmd(s streams) *cobra.Command {
+	plants := &intFlag{lo: capacity.MinPlants, hi: capacity.MaxPlants}
+	agents := &intFlag{lo: capacity.MinAgents, hi: capacity.MaxAgents}
+	output := outputFlag("text", "json", "yaml")
+	target := capacity.DefaultTarget
+	cmd := &cobra.Command{
+		Use:   "capacity --plants N --agents M [-o text|json|yaml]",
+		Short: "Predict replicas, CPU, memory, DB pool and workers with the guide's calculator",
+		Long: `capacity applies the GL-001 scaling guide's capacity planning formulas:
+
+  replicas        = ceil(plants/5) + ceil(agents/10), clamped to [3, 20]
+  CPU limit       = 1000m + 100m*plants + 50m*agents        (per replica)
+  memory limit    = 2048Mi + 200Mi*plants + 100Mi*agents    (per replica)
+  requests        = 60% of the CPU limit, 70% of the memory limit, rounded down
+  DB pool         = 5*plants + 10*replicas + 20
+  message workers = ceil(agents/20), clamped to [3, 20]
+
+and prints the plan with the kubectl commands that apply it. With neither
+flag on a terminal it asks for the two numbers, like the guide's script.`,
+		Example: `  gl001 capacity --plants 15 --agents 75
+  gl001 capacity --plants 20 --agents 99 -o json`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			p, a, err := capacityInput(s, plants, agents)
+			if err != nil {
+				return err
+			}
+			pred, err := capacity.Calculate(p, a)
+			if err != nil {
+				return badInput(err)
+			}
+			return writePlan(s, capacity.NewPlan(pred, target), output.value)
+		}),
+	}
+	f := cmd.Flags()
+	f.Var(plants, "plants", fmt.Sprintf("number of plants, %d to %d", capacity.MinPlants, capacity.MaxPlants))
+	f.Var(agents, "agents", fmt.Sprintf("number of active sub-agents, %d to %d", capacity.MinAgents, capacity.MaxAgents))
+	f.VarP(output, "output", "o", "output format: text, json or yaml")
+	f.StringVar(&target.Namespace, "namespace", target.Namespace, "Kubernetes namespace in the kubectl commands")
+	f.StringVar(&target.Deployment, "deployment", target.Deployment, "orchestrator deployment name in the kubectl commands")
+	return cmd
+}
+
+// capacityInput takes the counts from the flags, or asks for them when
+// neither flag is given and a person is at the terminal.
+func capacityInput(s streams, plants, agents *intFlag) (int, int, error) {
+	switch {
+	case plants.set && agents.set:
+		return plants.value, agents.value, nil
+	case plants.set:
+		return 0, 0, badInput(errors.New("--agents is required with --plants"))
+	case agents.set:
+		return 0, 0, badInput(errors.New("--plants is required with --agents"))
+	case !s.isTerminal():
+		return 0, 0, badInput(errors.New("--plants and --agents are required (or run on a terminal to be asked)"))
+	}
+	p, a, err := capacity.Prompt(s.in, s.out)
+	if err != nil {
+		return 0, 0, badInput(err)
+	}
+	fmt.Fprintln(s.out)
+	return p, a, nil
+}
+
+func writePlan(s streams, pl capacity.Plan, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(pl)
+	case "yaml":
+		b, err := yaml.Marshal(pl)
+		if err != nil {
+			return err
+		}
+		_, err = s.out.Write(b)
+		return err
+	default:
+		return pl.WriteText(s.out)
+	}
+}

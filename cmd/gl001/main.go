@@ -1,0 +1,20 @@
+// Command gl001 is a load-test and performance harness for the GL-001
+// ProcessHeatOrchestrator. This package only parses flags, wires the
+// packages together and maps their errors to exit codes; main is the only
+// place that exits.
+package main
+
+import (
+	"os"
+
+	"golang.org/x/term"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], streams{
+		in:         os.Stdin,
+		out:        os.Stdout,
+		err:        os.Stderr,
+		isTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+	}))
+}

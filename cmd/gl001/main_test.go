@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type result struct {
+	code          int
+	stdout, stder string
+}
+
+// gl001 runs the CLI in-process with stdin in, as if not on a terminal
+// unless tty is set.
+func gl001(t *testing.T, in string, tty bool, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, streams{in: strings.NewReader(in), out: &out, err: &errb, isTerminal: func() bool { return tty }})
+	return result{code, out.String(), errb.String()}
+}
+
+// expect checks the exit code and that each string appears in its stream.
+func (r result) expect(t *testing.T, code int, stdout, stderr []string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit code %d, want %d (stderr %q)", r.code, code, r.stder)
+	}
+	for _, w := range stdout {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+		}
+	}
+	for _, w := range stderr {
+		if !strings.Contains(r.stder, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stder)
+		}
+	}
+}
+
+func TestCapacity(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		in       string
+		tty      bool
+		code     int
+		stdout   []string
+		stderr   []string
+		noStdout bool
+	}{
+		{name: "text", args: []string{"capacity", "--plants", "15", "--agents", "75"},
+			stdout: []string{"=== GL-001 Capacity Planning Results ===", "  - Replicas: 11", "--replicas=11 -n greenlang"}},
+		{name: "yaml", args: []string{"capacity", "--plants=15", "--agents=75", "-o", "yaml"},
+			stdout: []string{"replicas: 11", "db_pool_size: 205", "kubectl:"}},
+		{name: "names are settings", args: []string{"capacity", "--plants=5", "--agents=25", "--namespace", "staging", "--deployment", "gl-001-process-heat"},
+			stdout: []string{"kubectl scale deployment gl-001-process-heat --replicas=4 -n staging"}},
+		{name: "prompted on a terminal", args: []string{"capacity"}, in: "10\n50\n", tty: true,
+			stdout: []string{"Enter number of plants: ", "Enter number of active sub-agents: ", "  - Replicas: 7"}},
+		{name: "negative plants", args: []string{"capacity", "--plants", "-1", "--agents", "75"}, code: 2, noStdout: true,
+			stderr: []string{`invalid argument "-1" for "--plants" flag: must be a whole number from 1 to 10000`}},
+		{name: "fractional agents", args: []string{"capacity", "--plants", "15", "--agents", "7.5"}, code: 2, noStdout: true,
+			stderr: []string{`invalid argument "7.5" for "--agents" flag: must be a whole number from 0 to 100000`}},
+		{name: "plants above ceiling", args: []string{"capacity", "--plants", "10001", "--agents", "75"}, code: 2, noStdout: true,
+			stderr: []string{`"10001" for "--plants"`, "from 1 to 10000"}},
+		{name: "not a number", args: []string{"capacity", "--plants", "many", "--agents", "75"}, code: 2, noStdout: true,
+			stderr: []string{`"many" for "--plants"`}},
+		{name: "bad output format", args: []string{"capacity", "--plants", "15", "--agents", "75", "-o", "xml"}, code: 2, noStdout: true,
+			stderr: []string{`invalid argument "xml" for "-o, --output" flag: must be one of text, json, yaml`}},
+		{name: "one flag only", args: []string{"capacity", "--plants", "15"}, code: 2, noStdout: true,
+			stderr: []string{"--agents is required with --plants", "Run 'gl001 capacity --help'"}},
+		{name: "no flags, no terminal", args: []string{"capacity"}, code: 2, noStdout: true,
+			stderr: []string{"--plants and --agents are required"}},
+		{name: "bad prompt answer", args: []string{"capacity"}, in: "fifteen\n", tty: true, code: 2,
+			stderr: []string{`plants "fifteen" must be a whole number from 1 to 10000`}},
+		{name: "stray argument", args: []string{"capacity", "--plants", "1", "--agents", "1", "extra"}, code: 2, noStdout: true,
+			stderr: []string{`unknown command "extra"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := gl001(t, tt.in, tt.tty, tt.args...)
+			r.expect(t, tt.code, tt.stdout, tt.stderr)
+			if tt.noStdout && r.stdout != "" {
+				t.Errorf("stdout should be empty on bad input, got %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestCapacityJSON(t *testing.T) {
+	r := gl001(t, "", false, "capacity", "--plants", "20", "--agents", "99", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stder)
+	}
+	var got struct {
+		Plants, Agents, Replicas, CPUMillicores, MemoryMiB int
+		DBPoolSize                                         int `json:"db_pool_size"`
+		Kubectl                                            []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v in %s", err, r.stdout)
+	}
+	if got.Plants != 20 || got.Agents != 99 || got.Replicas != 14 || got.DBPoolSize != 260 || len(got.Kubectl) != 2 {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestAssess(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	healthy := write("healthy.json", `{"master_cpu_percent": 45, "plant_count": 5, "subagent_count": 25}`)
+	critical := write("critical.json", `{"master_cpu_percent": 86, "cpu_trend": "gradual", "plant_count": 5}`)
+	unknown := write("unknown.json", `{"master_cpu": 45}`)
+	wrongType := write("wrongtype.json", `{"plant_count": "15"}`)
+
+	tests := []struct {
+		name   string
+		args   []string
+		in     string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{name: "nothing critical", args: []string{"assess", healthy}, code: 0,
+			stdout: []string{"Master CPU Usage", "not observed"}},
+		{name: "critical exits 1", args: []string{"assess", critical}, code: 1,
+			stdout: []string{"Horizontal or Vertical Scale", "Proactive horizontal scale"}},
+		{name: "json", args: []string{"assess", "-o", "json", critical}, code: 1,
+			stdout: []string{`"findings"`, `"worst": "critical"`, `"diagnosis"`}},
+		{name: "stdin", args: []string{"assess", "-"}, in: `{"plant_count": 15, "subagent_count": 75}`, code: 1,
+			stdout: []string{"Proactive Horizontal Scale"}},
+		{name: "unknown field", args: []string{"assess", unknown}, code: 2,
+			stderr: []string{unknown, `"master_cpu"`}},
+		{name: "wrong type", args: []string{"assess", wrongType}, code: 2,
+			stderr: []string{wrongType, "plant_count"}},
+		{name: "missing file", args: []string{"assess", filepath.Join(dir, "nope.json")}, code: 2,
+			stderr: []string{"nope.json", "no such file"}},
+		{name: "no argument", args: []string{"assess"}, code: 2,
+			stderr: []string{"exactly 1 argument (FILE|-)"}},
+		{name: "bad output format", args: []string{"assess", "-o", "yaml", healthy}, code: 2,
+			stderr: []string{`"yaml" for "-o, --output"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gl001(t, tt.in, false, tt.args...).expect(t, tt.code, tt.stdout, tt.stderr)
+		})
+	}
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	if r := gl001(t, "", false, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "gl001 ") {
+		t.Errorf("version: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if r := gl001(t, "", false, "frobnicate"); r.code != 2 || !strings.Contains(r.stder, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, stderr %q", r.code, r.stder)
+	}
+	if r := gl001(t, "", false, "capacity", "--plantz", "3"); r.code != 2 || !strings.Contains(r.stder, "unknown flag: --plantz") {
+		t.Errorf("unknown flag: exit %d, stderr %q", r.code, r.stder)
+	}
+	r := gl001(t, "", false, "capacity", "--help")
+	if r.code != 0 {
+		t.Fatalf("help: exit %d", r.code)
+	}
+	for _, w := range []string{"number of plants, 1 to 10000", `(default "greenlang")`, "clamped to [3, 20]"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("capacity --help lacks %q:\n%s", w, r.stdout)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package capacity
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Target names the Kubernetes objects the recommended commands act on. The
+// guide's names are the defaults; the public GL-001 manifests call the
+// deployment gl-001-process-heat, so both are settings, never literals.
+type Target struct {
+	Namespace  string
+	Deployment string
+}
+
+// DefaultTarget is the guide's namespace and deployment.
+var DefaultTarget = Target{Namespace: "greenlang", Deployment: "gl-001-process-heat-orchestrator"}
+
+// Plan is a prediction together with the commands that apply it, the value
+// `gl001 capacity -o json|yaml` prints.
+type Plan struct {
+	Prediction
+	Kubectl []string `json:"kubectl"`
+}
+
+// NewPlan pairs p with the kubectl commands that apply it to t.
+func NewPlan(p Prediction, t Target) Plan {
+	return Plan{Prediction: p, Kubectl: kubectl(p, t)}
+}
+
+// kubectl returns the guide's recommended commands, one string each, in
+// the order the guide's script prints them.
+func kubectl(p Prediction, t Target) []string {
+	return []string{
+		fmt.Sprintf("kubectl scale deployment %s --replicas=%d -n %s", t.Deployment, p.Replicas, t.Namespace),
+		fmt.Sprintf("kubectl set resources deployment %s -n %s --limits=cpu=%dm,memory=%dMi --requests=cpu=%dm,memory=%dMi",
+			t.Deployment, t.Namespace, p.CPUMillicores, p.MemoryMiB, p.CPURequestMillicores, p.MemoryRequestMiB),
+	}
+}
+
+// WriteText writes the plan as the guide's script prints it
+// ("=== GL-001 Capacity Planning Results ==="), the long kubectl command
+// folded with backslashes the same way.
+func (pl Plan) WriteText(w io.Writer) error {
+	p := pl.Prediction
+	var b strings.Builder
+	fmt.Fprintf(&b, "=== GL-001 Capacity Planning Results ===\n")
+	fmt.Fprintf(&b, "Configuration: %d plants, %d sub-agents\n\n", p.Plants, p.Agents)
+	fmt.Fprintf(&b, "Master Orchestrator:\n")
+	fmt.Fprintf(&b, "  - Replicas: %d\n", p.Replicas)
+	fmt.Fprintf(&b, "  - CPU per replica: %dm (~%s cores)\n", p.CPUMillicores, tenths(p.CPUMillicores, 1000))
+	fmt.Fprintf(&b, "  - Memory per replica: %dMi (~%sGi)\n\n", p.MemoryMiB, tenths(p.MemoryMiB, 1024))
+	fmt.Fprintf(&b, "Database:\n")
+	fmt.Fprintf(&b, "  - Connection Pool Size: %d\n\n", p.DBPoolSize)
+	fmt.Fprintf(&b, "Message Bus:\n")
+	fmt.Fprintf(&b, "  - Workers: %d\n\n", p.MessageWorkers)
+	fmt.Fprintf(&b, "Recommended kubectl commands:\n")
+	for _, c := range pl.Kubectl {
+		c = strings.Replace(c, " --limits", " \\\n  --limits", 1)
+		c = strings.Replace(c, " --requests", " \\\n  --requests", 1)
+		b.WriteString(c + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// tenths formats v/d truncated to one decimal, as bc does with scale=1.
+func tenths(v, d int) string {
+	t := v * 10 / d
+	return fmt.Sprintf("%d.%d", t/10, t%10)
+}
