@@ -8,9 +8,13 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/greenlang/gl001/simulator"
 )
 
 func main() {
+	// A stand-in replica is this binary re-executed; it never reaches the CLI.
+	simulator.MaybeRunReplica()
 	os.Exit(run(os.Args[1:], streams{
 		in:         os.Stdin,
 		out:        os.Stdout,

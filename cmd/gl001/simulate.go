@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/simulator"
+	"github.com/greenlang/gl001/simulator/fleet"
+)
+
+func newSimulateCmd(s streams) *cobra.Command {
+	plants := &intFlag{value: simulator.DefaultPlants, lo: capacity.MinPlants, hi: capacity.MaxPlants}
+	agents := &intFlag{value: simulator.DefaultAgents, lo: capacity.MinAgents, hi: capacity.MaxAgents}
+	replicas := &intFlag{value: 0, lo: 0, hi: 64}
+	partitions := &intFlag{value: simulator.DefaultPartitions, lo: 1, hi: 1000}
+	workers := &intFlag{value: simulator.DefaultWorkers, lo: 1, hi: 256}
+	poolSize := &intFlag{value: 0, lo: 0, hi: 100_000}
+	poolOverflow := &intFlag{value: 0, lo: 0, hi: 100_000}
+	var (
+		o              simulator.Options
+		brokers        string
+		seed           uint64
+		exampleRequest bool
+	)
+	cmd := &cobra.Command{
+		Use:   "simulate [flags]",
+		Short: "Run the stand-in GL-001 deployment: replicas, front door, Kafka",
+		Long: `simulate starts the stand-in GL-001 orchestrator gl001 loads when given no
+--target: --replicas orchestrator processes (default: the capacity calculator's
+count for --plants/--agents) behind a front door on --listen that spreads
+requests round-robin like a Kubernetes Service, each replica solving heat
+dispatch LPs and consuming agent.coordination in group gl-001-orchestrator
+through a bounded database pool. With no --brokers it starts an embedded
+Kafka broker on 127.0.0.1.
+
+When ready it prints one JSON line on stdout:
+  {"api": URL, "brokers": [...], "topic", "ack_topic", "group", "replicas": [{"id","pid","url"}]}
+and logs to stderr. Ctrl-C (SIGINT) or SIGTERM stops everything.
+
+The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
+/api/v1/metrics, /api/v1/metrics/load-distribution, /api/v1/metrics/database,
+/api/v1/capacity, and Prometheus /metrics.`,
+		Example: `  gl001 simulate
+  gl001 simulate --plants 20 --agents 99 --replicas 3 --listen 127.0.0.1:9000
+  gl001 simulate --example-request | curl -s -d @- http://127.0.0.1:8000/api/v1/optimize`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			f, err := fleet.New(fleet.Config{Plants: plants.value, Agents: agents.value, Seed: seed})
+			if err != nil {
+				return badInput(err)
+			}
+			if exampleRequest {
+				enc := json.NewEncoder(s.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(f.NextRequest(time.Now()))
+			}
+			o.Plants, o.Agents, o.Replicas = plants.value, agents.value, replicas.value
+			o.Partitions, o.Workers = partitions.value, workers.value
+			o.DBPoolSize, o.DBPoolOverflow = poolSize.value, poolOverflow.value
+			o.Bus.Brokers = splitList(brokers)
+			if o.Bus.SASLPassword == "" {
+				o.Bus.SASLPassword = os.Getenv("GL001_KAFKA_SASL_PASSWORD")
+			}
+			o.Logger = slog.New(slog.NewTextHandler(s.err, nil))
+			fmt.Fprintf(s.err, "fleet: %d plants, %d sub-agents\n%s", plants.value, agents.value, f.SplitText())
+
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			defer cancel()
+			si, err := simulator.Start(startCtx, o)
+			if err != nil {
+				return err
+			}
+			defer si.Stop()
+			if err := json.NewEncoder(s.out).Encode(si.Ready()); err != nil {
+				return err
+			}
+			<-ctx.Done()
+			o.Logger.Info("stopping stand-in")
+			return si.Stop()
+		}),
+	}
+	fl := cmd.Flags()
+	fl.Var(plants, "plants", "plants in the simulated fleet, 1 to 10000")
+	fl.Var(agents, "agents", "active sub-agents in the simulated fleet, 0 to 100000")
+	fl.Var(replicas, "replicas", "orchestrator replica processes, 1 to 64 (0: the calculator's count)")
+	fl.StringVar(&o.Listen, "listen", simulator.DefaultListen, "front door address, host:port")
+	fl.StringVar(&brokers, "brokers", "", "Kafka bootstrap brokers, comma-separated (empty: start an embedded broker)")
+	fl.BoolVar(&o.Bus.TLS, "kafka-tls", false, "connect to --brokers over TLS")
+	fl.StringVar(&o.Bus.TLSCAFile, "kafka-tls-ca", "", "PEM file of the CA that signed the brokers' certificates")
+	fl.StringVar(&o.Bus.TLSCertFile, "kafka-tls-cert", "", "PEM client certificate, for mutual TLS")
+	fl.StringVar(&o.Bus.TLSKeyFile, "kafka-tls-key", "", "PEM client key, for mutual TLS")
+	fl.StringVar(&o.Bus.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512")
+	fl.StringVar(&o.Bus.SASLUsername, "kafka-sasl-username", "", "SASL user name")
+	fl.StringVar(&o.Bus.SASLPassword, "kafka-sasl-password", "", "SASL password (or set GL001_KAFKA_SASL_PASSWORD)")
+	fl.Var(partitions, "partitions", "partitions of agent.coordination when the stand-in creates it")
+	fl.Var(workers, "workers", "coordination workers per replica (KAFKA_CONSUMER_THREADS)")
+	fl.Var(poolSize, "db-pool-size", "DB_POOL_SIZE for the whole deployment, shared evenly by the replicas (0: the calculator's)")
+	fl.Var(poolOverflow, "db-pool-overflow", "DB_POOL_OVERFLOW for the whole deployment: connections allowed beyond the pool under pressure")
+	fl.DurationVar(&o.DBPoolTimeout, "db-pool-timeout", 30*time.Second, "DB_POOL_TIMEOUT: longest wait for a pooled connection")
+	fl.DurationVar(&o.DBQueryTime, "db-query-time", 2*time.Millisecond, "service time of one database query")
+	fl.Uint64Var(&seed, "seed", 1, "seed of the simulated fleet")
+	fl.BoolVar(&exampleRequest, "example-request", false, "print one optimization request from the fleet model and exit")
+	return cmd
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,259 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/simulator/api"
+	"github.com/greenlang/gl001/simulator/dbpool"
+	"github.com/greenlang/gl001/simulator/orchestrator"
+	"github.com/greenlang/gl001/simulator/supervisor"
+)
+
+// frontDoor is the stand-in's Service: the guide's API on one address.
+// Work (optimize) is spread round-robin over live replicas; the metrics
+// endpoints fan out to every replica and aggregate where the guide reads
+// one figure for the deployment.
+type frontDoor struct {
+	sup        *supervisor.Supervisor
+	prediction capacity.Prediction
+	client     *http.Client
+}
+
+func (f *frontDoor) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+api.PathHealth, f.health)
+	mux.HandleFunc("GET "+api.PathReady, f.ready)
+	mux.HandleFunc("GET "+api.PathMetrics, f.metrics)
+	mux.HandleFunc("GET "+api.PathLoadDistribution, f.loadDistribution)
+	mux.HandleFunc("GET "+api.PathDatabase, f.database)
+	mux.HandleFunc("GET "+api.PathCapacity, f.capacity)
+	mux.HandleFunc("GET "+api.PathPrometheus, f.prometheus)
+	mux.Handle("/", f.sup.FrontDoor())
+	return mux
+}
+
+// fanOut GETs path from every live replica at once and decodes each
+// answer with decode; replicas that fail are left out and named in the
+// returned errors.
+func fanOut[T any](ctx context.Context, f *frontDoor, path string, decode func(io.Reader) (T, error)) (map[string]T, []string) {
+	live := f.sup.Live()
+	var mu sync.Mutex
+	out := make(map[string]T, len(live))
+	var errs []string
+	var wg sync.WaitGroup
+	for _, r := range live {
+		wg.Go(func() {
+			v, err := get(ctx, f.client, r.URL+path, decode)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s: %v", r.ID, err))
+				return
+			}
+			out[r.ID] = v
+		})
+	}
+	wg.Wait()
+	slices.Sort(errs)
+	return out, errs
+}
+
+func get[T any](ctx context.Context, c *http.Client, url string, decode func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return zero, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return zero, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return zero, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return decode(resp.Body)
+}
+
+func decodeJSON[T any](r io.Reader) (T, error) {
+	var v T
+	err := json.NewDecoder(r).Decode(&v)
+	return v, err
+}
+
+func (f *frontDoor) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "healthy", "replicas": f.sup.Replicas()})
+}
+
+// ready answers 200 while at least one replica is live, as a Service has
+// endpoints while any pod is ready.
+func (f *frontDoor) ready(w http.ResponseWriter, _ *http.Request) {
+	n := len(f.sup.Live())
+	status := http.StatusOK
+	if n == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]any{"ready": n > 0, "replicas_up": n})
+}
+
+// AggregateMetrics is GET /api/v1/metrics at the front door: the
+// deployment's figures and each replica's. Latency p95s are the worst
+// replica's (percentiles do not add up), CPU and memory are the mean
+// across replicas as the HPA averages utilisation, counters are summed.
+type AggregateMetrics struct {
+	orchestrator.Snapshot
+	CPUPercentMax    float64                          `json:"cpu_percent_max"`
+	MemoryPercentMax float64                          `json:"memory_percent_max"`
+	PerReplica       map[string]orchestrator.Snapshot `json:"per_replica"`
+	Unreachable      []string                         `json:"unreachable,omitempty"`
+}
+
+func (f *frontDoor) metrics(w http.ResponseWriter, req *http.Request) {
+	snaps, errs := fanOut(req.Context(), f, api.PathMetrics, decodeJSON[orchestrator.Snapshot])
+	writeJSON(w, http.StatusOK, aggregate(snaps, errs))
+}
+
+func aggregate(snaps map[string]orchestrator.Snapshot, errs []string) AggregateMetrics {
+	a := AggregateMetrics{PerReplica: snaps, Unreachable: errs}
+	s := &a.Snapshot
+	s.Replicas = len(snaps)
+	var ok, total float64
+	for _, r := range snaps {
+		s.OrchestrationLatencyP95 = math.Max(s.OrchestrationLatencyP95, r.OrchestrationLatencyP95)
+		s.HeatOptimizationTimeP95 = math.Max(s.HeatOptimizationTimeP95, r.HeatOptimizationTimeP95)
+		s.CPUPercent += r.CPUPercent / float64(len(snaps))
+		s.MemoryPercent += r.MemoryPercent / float64(len(snaps))
+		a.CPUPercentMax = math.Max(a.CPUPercentMax, r.CPUPercent)
+		a.MemoryPercentMax = math.Max(a.MemoryPercentMax, r.MemoryPercent)
+		s.AgentCoordinationPerSecond += r.AgentCoordinationPerSecond
+		s.OptimizationRequestsTotal += r.OptimizationRequestsTotal
+		s.OptimizationRequestsOK += r.OptimizationRequestsOK
+		s.OptimizationRequestsInvalid += r.OptimizationRequestsInvalid
+		s.OptimizationRequestsError += r.OptimizationRequestsError
+		s.CoordinationEventsTotal += r.CoordinationEventsTotal
+		s.CoordinationEventsFailed += r.CoordinationEventsFailed
+		s.BoilerCalculationQueueDepth += r.BoilerCalculationQueueDepth
+		s.PlantsSeen = max(s.PlantsSeen, r.PlantsSeen)
+		s.AgentsSeen = max(s.AgentsSeen, r.AgentsSeen)
+		s.UptimeSeconds = max(s.UptimeSeconds, r.UptimeSeconds)
+		total += float64(r.CoordinationEventsTotal)
+		ok += float64(r.CoordinationEventsTotal - r.CoordinationEventsFailed)
+	}
+	s.AgentCoordinationSuccessRate = 1
+	if total > 0 {
+		s.AgentCoordinationSuccessRate = ok / total
+	}
+	return a
+}
+
+func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
+	loads, errs := fanOut(req.Context(), f, api.PathLoadDistribution, decodeJSON[orchestrator.LoadDistribution])
+	out := struct {
+		orchestrator.LoadDistribution
+		Unreachable []string `json:"unreachable,omitempty"`
+	}{Unreachable: errs}
+	out.Replicas = []orchestrator.ReplicaLoad{}
+	for _, r := range f.sup.Replicas() {
+		l, ok := loads[r.ID]
+		if !ok || len(l.Replicas) == 0 {
+			out.Replicas = append(out.Replicas, orchestrator.ReplicaLoad{Replica: r.ID, Up: false})
+			continue
+		}
+		out.Replicas = append(out.Replicas, l.Replicas[0])
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// database sums the replicas' pools: the deployment's connections to the
+// database are what the guide's pool size counts.
+func (f *frontDoor) database(w http.ResponseWriter, req *http.Request) {
+	dbs, errs := fanOut(req.Context(), f, api.PathDatabase, decodeJSON[orchestrator.Database])
+	var sum dbpool.Stats
+	per := make(map[string]dbpool.Stats, len(dbs))
+	for id, d := range dbs {
+		p := d.ConnectionPool
+		per[id] = p
+		sum.Size += p.Size
+		sum.InUse += p.InUse
+		sum.Available += p.Available
+		sum.OverflowInUse += p.OverflowInUse
+		sum.WaitCount += p.WaitCount
+		sum.WaitDurationSecondsTotal += p.WaitDurationSecondsTotal
+		sum.Timeouts += p.Timeouts
+		sum.QueriesTotal += p.QueriesTotal
+		sum.AcquiredTotal += p.AcquiredTotal
+		sum.MaxInUse += p.MaxInUse
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"connection_pool": sum, "per_replica": per, "read_replicas": []orchestrator.ReadReplica{}, "unreachable": errs,
+	})
+}
+
+// CapacityView is GET /api/v1/capacity: what the calculator predicts for
+// the simulated fleet beside what is running.
+type CapacityView struct {
+	Predicted       capacity.Prediction  `json:"predicted"`
+	ReplicasRunning int                  `json:"replicas_running"`
+	ReplicasUp      int                  `json:"replicas_up"`
+	Replicas        []supervisor.Replica `json:"replicas"`
+	MaxPlants       int                  `json:"max_plants"`
+}
+
+func (f *frontDoor) capacity(w http.ResponseWriter, _ *http.Request) {
+	rs := f.sup.Replicas()
+	writeJSON(w, http.StatusOK, CapacityView{
+		Predicted: f.prediction, ReplicasRunning: len(rs), ReplicasUp: len(f.sup.Live()),
+		Replicas: rs, MaxPlants: f.prediction.Plants,
+	})
+}
+
+// prometheus merges the replicas' expositions into one, each series keeping
+// its replica label, so a scrape of the front door sees the deployment.
+func (f *frontDoor) prometheus(w http.ResponseWriter, req *http.Request) {
+	parse := func(r io.Reader) (map[string]*dto.MetricFamily, error) {
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		return p.TextToMetricFamilies(r)
+	}
+	all, errs := fanOut(req.Context(), f, api.PathPrometheus, parse)
+	merged := map[string]*dto.MetricFamily{}
+	for _, id := range slices.Sorted(maps.Keys(all)) {
+		for name, fam := range all[id] {
+			if m, ok := merged[name]; ok {
+				m.Metric = append(m.Metric, fam.Metric...)
+				continue
+			}
+			merged[name] = fam
+		}
+	}
+	w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+	for _, e := range errs {
+		fmt.Fprintf(w, "# unreachable replica %s\n", e)
+	}
+	for _, name := range slices.Sorted(maps.Keys(merged)) {
+		if _, err := expfmt.MetricFamilyToText(w, merged[name]); err != nil {
+			return
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,189 @@
+package orchestrator
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// metrics are one replica's measurements. Every figure the replica reports,
+// in /metrics and in /api/v1/metrics alike, is read from these collectors,
+// so the two can never disagree.
+type metrics struct {
+	reg *prometheus.Registry
+
+	// The guide's names.
+	orchestrationLatency prometheus.Summary // sliding window, for the p95 gauges
+	heatOptimization     prometheus.Summary
+	coordinationRate     *rateWindow
+
+	// The public implementation's gl_001_ families.
+	orchestrationDuration prometheus.Histogram
+	orchestrationRequests *prometheus.CounterVec // status: ok|invalid|error
+	coordinationFailures  prometheus.Counter
+	coordinationEvents    *prometheus.CounterVec // status: ok|error
+	messageBusLatency     prometheus.Histogram
+	dbQueryDuration       prometheus.Histogram
+}
+
+// window is how far back the p95 gauges and the coordination rate look.
+const window = 60 * time.Second
+
+func newMetrics(replica string, poolSize func() float64, queueDepth func() float64, cpuPercent, memPercent func() float64) *metrics {
+	reg := prometheus.NewRegistry()
+	f := prometheus.WrapRegistererWith(prometheus.Labels{"replica": replica}, reg)
+	m := &metrics{
+		reg: reg,
+		orchestrationLatency: prometheus.NewSummary(prometheus.SummaryOpts{
+			Name:       "gl001_standin_orchestration_latency_seconds",
+			Help:       "Time to answer one heat-optimization request (decode, database, dispatch), sliding window.",
+			Objectives: map[float64]float64{0.5: 0.01, 0.95: 0.005, 0.99: 0.001},
+			MaxAge:     window, AgeBuckets: 6,
+		}),
+		heatOptimization: prometheus.NewSummary(prometheus.SummaryOpts{
+			Name:       "gl001_standin_heat_optimization_seconds",
+			Help:       "Time spent in the LP dispatch of one request, sliding window.",
+			Objectives: map[float64]float64{0.5: 0.01, 0.95: 0.005, 0.99: 0.001},
+			MaxAge:     window, AgeBuckets: 6,
+		}),
+		coordinationRate: newRateWindow(10 * time.Second),
+		orchestrationDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gl_001_orchestration_duration_seconds",
+			Help:    "Duration of heat-optimization orchestrations.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+		orchestrationRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gl_001_orchestration_requests_total",
+			Help: "Heat-optimization requests by outcome.",
+		}, []string{"status"}),
+		coordinationFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gl_001_subagent_coordination_failures_total",
+			Help: "Coordination events acknowledged with status error.",
+		}),
+		coordinationEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gl001_standin_coordination_events_total",
+			Help: "Coordination events processed, by ack status.",
+		}, []string{"status"}),
+		messageBusLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gl_001_message_bus_latency_seconds",
+			Help:    "Time from an event's sent_at to the start of its processing.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 18),
+		}),
+		dbQueryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "gl_001_db_query_duration_seconds",
+			Help:    "Database work per call: waiting for a pooled connection plus the queries.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+	}
+	f.MustRegister(m.orchestrationLatency, m.heatOptimization, m.orchestrationDuration, m.orchestrationRequests,
+		m.coordinationFailures, m.coordinationEvents, m.messageBusLatency, m.dbQueryDuration,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "orchestration_latency_p95_seconds",
+			Help: "95th percentile orchestration latency over the last minute (the guide's HPA metric).",
+		}, func() float64 { return quantile(m.orchestrationLatency, 0.95) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "heat_optimization_time_p95",
+			Help: "95th percentile heat-optimization (LP dispatch) time over the last minute, seconds.",
+		}, func() float64 { return quantile(m.heatOptimization, 0.95) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "agent_coordination_per_second",
+			Help: "Coordination events processed per second over the last 10 s (the guide's HPA metric).",
+		}, m.coordinationRate.PerSecond),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "boiler_calculation_queue_depth",
+			Help: "Coordination events fetched from Kafka and waiting for a worker.",
+		}, queueDepth),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "gl_001_db_connection_pool_size",
+			Help: "Configured database connection pool size (DB_POOL_SIZE).",
+		}, poolSize),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "gl001_standin_cpu_percent",
+			Help: "CPU use over the last sampling interval, percent of the replica's CPU limit.",
+		}, cpuPercent),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "gl001_standin_memory_percent",
+			Help: "Resident memory, percent of the replica's memory limit.",
+		}, memPercent),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(),
+	)
+	return m
+}
+
+// quantile reads quantile q of a summary's current window; 0 when empty.
+func quantile(s prometheus.Summary, q float64) float64 {
+	var d dto.Metric
+	if err := s.Write(&d); err != nil {
+		return 0
+	}
+	for _, qv := range d.GetSummary().GetQuantile() {
+		if qv.GetQuantile() == q {
+			if v := qv.GetValue(); v == v { // NaN when the window is empty
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// counterValue reads a counter's value.
+func counterValue(c prometheus.Counter) float64 {
+	var d dto.Metric
+	if err := c.Write(&d); err != nil {
+		return 0
+	}
+	return d.GetCounter().GetValue()
+}
+
+// rateWindow counts events in one-second buckets over a sliding span and
+// answers the mean rate. Safe for concurrent use.
+type rateWindow struct {
+	mu      sync.Mutex
+	span    int // seconds
+	buckets []int64
+	last    int64 // unix second of the newest bucket
+	now     func() time.Time
+}
+
+func newRateWindow(span time.Duration) *rateWindow {
+	n := int(span / time.Second)
+	return &rateWindow{span: n, buckets: make([]int64, n), now: time.Now}
+}
+
+// advance rotates the buckets up to second sec, zeroing the ones skipped.
+func (w *rateWindow) advance(sec int64) {
+	if w.last == 0 || sec-w.last >= int64(w.span) {
+		clear(w.buckets)
+		w.last = sec
+		return
+	}
+	for ; w.last < sec; w.last++ {
+		w.buckets[(w.last+1)%int64(w.span)] = 0
+	}
+}
+
+// Add counts n events now.
+func (w *rateWindow) Add(n int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	sec := w.now().Unix()
+	w.advance(sec)
+	w.buckets[sec%int64(w.span)] += n
+}
+
+// PerSecond is the mean rate over the span's completed seconds plus the
+// current one, events per second.
+func (w *rateWindow) PerSecond() float64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.advance(w.now().Unix())
+	var sum int64
+	for _, b := range w.buckets {
+		sum += b
+	}
+	return float64(sum) / float64(w.span)
+}

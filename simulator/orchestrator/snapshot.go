@@ -1,0 +1,105 @@
+package orchestrator
+
+import (
+	"time"
+
+	"github.com/greenlang/gl001/simulator/dbpool"
+)
+
+// Snapshot is GET /api/v1/metrics: the figures the guide's load-test
+// procedure reads (orchestration_latency_p95, cpu_percent, memory_percent,
+// agent_coordination_success_rate, heat_optimization_time_p95), plus
+// counters. Latencies are seconds over the last minute.
+type Snapshot struct {
+	Replica                      string  `json:"replica,omitempty"`
+	Replicas                     int     `json:"replicas,omitempty"`
+	OrchestrationLatencyP95      float64 `json:"orchestration_latency_p95"`
+	HeatOptimizationTimeP95      float64 `json:"heat_optimization_time_p95"`
+	CPUPercent                   float64 `json:"cpu_percent"`
+	MemoryPercent                float64 `json:"memory_percent"`
+	AgentCoordinationSuccessRate float64 `json:"agent_coordination_success_rate"` // 0..1; 1 before any event
+	AgentCoordinationPerSecond   float64 `json:"agent_coordination_per_second"`
+	OptimizationRequestsTotal    int64   `json:"optimization_requests_total"`
+	OptimizationRequestsOK       int64   `json:"optimization_requests_ok"`
+	OptimizationRequestsInvalid  int64   `json:"optimization_requests_invalid"`
+	OptimizationRequestsError    int64   `json:"optimization_requests_error"`
+	CoordinationEventsTotal      int64   `json:"coordination_events_total"`
+	CoordinationEventsFailed     int64   `json:"coordination_events_failed"`
+	BoilerCalculationQueueDepth  int64   `json:"boiler_calculation_queue_depth"`
+	PlantsSeen                   int     `json:"plants_seen"`
+	AgentsSeen                   int     `json:"agents_seen"`
+	UptimeSeconds                float64 `json:"uptime_seconds"`
+}
+
+// Snapshot reads the replica's figures now.
+func (r *Replica) Snapshot() Snapshot {
+	plants, agents := r.plants.counts()
+	req := func(status string) int64 {
+		return int64(counterValue(r.m.orchestrationRequests.WithLabelValues(status)))
+	}
+	ok := int64(counterValue(r.m.coordinationEvents.WithLabelValues("ok")))
+	failed := int64(counterValue(r.m.coordinationEvents.WithLabelValues("error")))
+	success := 1.0
+	if ok+failed > 0 {
+		success = float64(ok) / float64(ok+failed)
+	}
+	r.usageMu.Lock()
+	cpu, mem := r.cpuPct, r.memPct
+	r.usageMu.Unlock()
+	return Snapshot{
+		Replica:                      r.cfg.ID,
+		OrchestrationLatencyP95:      quantile(r.m.orchestrationLatency, 0.95),
+		HeatOptimizationTimeP95:      quantile(r.m.heatOptimization, 0.95),
+		CPUPercent:                   round(cpu, 2),
+		MemoryPercent:                round(mem, 2),
+		AgentCoordinationSuccessRate: success,
+		AgentCoordinationPerSecond:   r.m.coordinationRate.PerSecond(),
+		OptimizationRequestsTotal:    r.requests.Load(),
+		OptimizationRequestsOK:       req("ok"),
+		OptimizationRequestsInvalid:  req("invalid"),
+		OptimizationRequestsError:    req("error"),
+		CoordinationEventsTotal:      ok + failed,
+		CoordinationEventsFailed:     failed,
+		BoilerCalculationQueueDepth:  int64(r.proc.Stats().QueueDepth),
+		PlantsSeen:                   plants,
+		AgentsSeen:                   agents,
+		UptimeSeconds:                time.Since(r.started).Seconds(),
+	}
+}
+
+// ReplicaLoad is one replica's share of the work, for
+// /api/v1/metrics/load-distribution.
+type ReplicaLoad struct {
+	Replica              string  `json:"replica"`
+	OptimizationRequests int64   `json:"optimization_requests"`
+	CoordinationEvents   int64   `json:"coordination_events"`
+	CPUPercent           float64 `json:"cpu_percent"`
+	MemoryPercent        float64 `json:"memory_percent"`
+	Up                   bool    `json:"up"`
+}
+
+// LoadDistribution is GET /api/v1/metrics/load-distribution.
+type LoadDistribution struct {
+	Replicas []ReplicaLoad `json:"replicas"`
+}
+
+func (r *Replica) load() ReplicaLoad {
+	s := r.Snapshot()
+	return ReplicaLoad{Replica: r.cfg.ID, OptimizationRequests: s.OptimizationRequestsTotal,
+		CoordinationEvents: s.CoordinationEventsTotal, CPUPercent: s.CPUPercent, MemoryPercent: s.MemoryPercent, Up: true}
+}
+
+// Database is GET /api/v1/metrics/database, in the guide's shape.
+type Database struct {
+	ConnectionPool dbpool.Stats  `json:"connection_pool"`
+	ReadReplicas   []ReadReplica `json:"read_replicas"`
+}
+
+// ReadReplica is one read replica's traffic, as the guide's
+// `.read_replicas[] | {endpoint, query_count, avg_latency_ms}` reads it. The
+// stand-in has none.
+type ReadReplica struct {
+	Endpoint     string  `json:"endpoint"`
+	QueryCount   int64   `json:"query_count"`
+	AvgLatencyMS float64 `json:"avg_latency_ms"`
+}

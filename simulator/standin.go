@@ -1,0 +1,292 @@
+// Package simulator is the stand-in GL-001 deployment gl001 loads when the
+// user gives it no orchestrator: an embedded Kafka broker (or the user's
+// cluster), R orchestrator replicas each in its own OS process (like pods),
+// and a front door that spreads requests over them (like a Service) and
+// serves the guide's API. The plants and sub-agents whose requests and
+// events make up the load are in package fleet.
+//
+// A replica is this same binary re-executed with GL001_REPLICA_CONFIG set;
+// a program that may become a replica calls MaybeRunReplica first thing in
+// main (and a test binary in TestMain).
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/simulator/api"
+	"github.com/greenlang/gl001/simulator/bus"
+	"github.com/greenlang/gl001/simulator/dbpool"
+	"github.com/greenlang/gl001/simulator/orchestrator"
+	"github.com/greenlang/gl001/simulator/supervisor"
+)
+
+// Options configure a stand-in. Zero values take the defaults noted.
+type Options struct {
+	Plants, Agents int    // the fleet the deployment is sized for; 15 / 75
+	Replicas       int    // orchestrator replicas; the calculator's for Plants/Agents
+	Listen         string // front door address; 127.0.0.1:8000
+
+	Bus        BusOptions // no brokers: start the embedded one
+	Partitions int        // partitions of agent.coordination; 12 as the guide scales to
+	Workers    int        // KAFKA_CONSUMER_THREADS per replica; 4
+
+	// DBPoolSize is DB_POOL_SIZE for the whole deployment; the calculator's
+	// pool size by default. Each replica gets an equal share, rounded up:
+	// the guide sizes PostgreSQL (max_connections 300) against DB_POOL_SIZE
+	// 200 for 11 replicas, which only fits if the pool is the deployment's.
+	DBPoolSize     int
+	DBPoolOverflow int           // DB_POOL_OVERFLOW for the deployment; 0
+	DBPoolTimeout  time.Duration // DB_POOL_TIMEOUT; 30 s
+	DBQueryTime    time.Duration // service time of one query; 2 ms
+
+	// Executable is the binary re-executed for each replica; os.Executable().
+	Executable string
+	Logger     *slog.Logger
+}
+
+// Defaults for Options.
+const (
+	DefaultPlants     = 15
+	DefaultAgents     = 75
+	DefaultListen     = "127.0.0.1:8000"
+	DefaultPartitions = 12
+	DefaultWorkers    = 4
+)
+
+// Validate reports every problem with o at once, naming the setting.
+func (o Options) Validate() error {
+	var errs []error
+	if err := capacity.Validate(o.Plants, o.Agents); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Replicas < 0 || o.Replicas > 64 {
+		errs = append(errs, fmt.Errorf("replicas (%d) must be from 1 to 64 (0: the calculator's)", o.Replicas))
+	}
+	if o.Partitions < 1 || o.Partitions > 1000 {
+		errs = append(errs, fmt.Errorf("partitions (%d) must be from 1 to 1000", o.Partitions))
+	}
+	if o.Workers < 1 || o.Workers > 256 {
+		errs = append(errs, fmt.Errorf("workers (%d) must be from 1 to 256", o.Workers))
+	}
+	if o.DBPoolSize < 0 || o.DBPoolOverflow < 0 {
+		errs = append(errs, fmt.Errorf("db pool size (%d) and overflow (%d) must be ≥ 0", o.DBPoolSize, o.DBPoolOverflow))
+	}
+	if o.DBPoolTimeout < 0 || o.DBQueryTime < 0 {
+		errs = append(errs, fmt.Errorf("db pool timeout (%s) and query time (%s) must be ≥ 0", o.DBPoolTimeout, o.DBQueryTime))
+	}
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen %q: want host:port, e.g. 127.0.0.1:8000", o.Listen))
+	}
+	return errors.Join(errs...)
+}
+
+func (o *Options) defaults() {
+	if o.Plants == 0 {
+		o.Plants = DefaultPlants
+	}
+	if o.Agents == 0 {
+		o.Agents = DefaultAgents
+	}
+	if o.Listen == "" {
+		o.Listen = DefaultListen
+	}
+	if o.Partitions == 0 {
+		o.Partitions = DefaultPartitions
+	}
+	if o.Workers == 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.DBPoolTimeout == 0 {
+		o.DBPoolTimeout = 30 * time.Second
+	}
+	if o.DBQueryTime == 0 {
+		o.DBQueryTime = 2 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// ReadyLine is what `gl001 simulate` prints on stdout once the stand-in
+// serves: where to send requests and events.
+type ReadyLine struct {
+	API      string               `json:"api"`
+	Brokers  []string             `json:"brokers"`
+	Embedded bool                 `json:"embedded_broker"`
+	Topic    string               `json:"topic"`
+	AckTopic string               `json:"ack_topic"`
+	Group    string               `json:"group"`
+	Replicas []supervisor.Replica `json:"replicas"`
+}
+
+// StandIn is a running stand-in deployment.
+type StandIn struct {
+	opts       Options
+	prediction capacity.Prediction
+	embedded   *bus.Embedded
+	brokers    []string
+	sup        *supervisor.Supervisor
+	srv        *http.Server
+	apiURL     string
+	serveDone  chan struct{}
+	cancel     context.CancelFunc // ends the replicas' lives
+	stopOnce   sync.Once
+	stopErr    error
+}
+
+// Start brings the stand-in up: broker and topics, replicas, front door.
+// It returns once every replica has announced itself and the front door
+// listens; ctx bounds the start-up only. Stop tears it down.
+func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
+	o.defaults()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	pred, err := capacity.Calculate(o.Plants, o.Agents)
+	if err != nil {
+		return nil, err
+	}
+	if o.Replicas == 0 {
+		o.Replicas = pred.Replicas
+	}
+	if o.DBPoolSize == 0 {
+		o.DBPoolSize = pred.DBPoolSize
+	}
+	if o.Executable == "" {
+		if o.Executable, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("simulator: cannot find this binary to start replicas: %w", err)
+		}
+	}
+	s := &StandIn{opts: o, prediction: pred, serveDone: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+
+	busCfg, err := o.Bus.Config()
+	if err != nil {
+		return nil, err
+	}
+	if len(busCfg.Brokers) == 0 {
+		s.embedded, err = bus.StartEmbedded(ctx, bus.EmbeddedOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("simulator: embedded Kafka broker: %w", err)
+		}
+		busCfg.Brokers = s.embedded.Addrs()
+		o.Bus.Brokers = busCfg.Brokers
+	}
+	s.brokers = busCfg.Brokers
+	if err := bus.EnsureTopics(ctx, busCfg, o.Partitions, api.TopicCoordination, api.TopicAck); err != nil {
+		return nil, fmt.Errorf("simulator: topics on %v: %w", s.brokers, err)
+	}
+
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: front door: %w", err)
+	}
+	child := childConfig{Bus: o.Bus, Replica: orchestrator.Config{
+		Workers: o.Workers,
+		Pool: dbpool.Config{
+			Size:      ceilDiv(o.DBPoolSize, o.Replicas),
+			Overflow:  ceilDiv(o.DBPoolOverflow, o.Replicas),
+			Timeout:   o.DBPoolTimeout,
+			QueryTime: o.DBQueryTime,
+		},
+		CPULimitMillicores: pred.CPUMillicores,
+		MemoryLimitMiB:     pred.MemoryMiB,
+	}}
+	// The supervisor's context is its whole life, not the start-up's:
+	// replicas live until Stop; ctx bounds only the wait for them.
+	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	started := make(chan struct{})
+	stopWatch := context.AfterFunc(ctx, func() {
+		select {
+		case <-started:
+		default:
+			cancel()
+		}
+	})
+	defer stopWatch()
+	s.sup, err = supervisor.Start(life, supervisor.Spec{
+		Replicas: o.Replicas,
+		Command:  func(id string) *exec.Cmd { return child.command(o.Executable, id) },
+		Logger:   o.Logger,
+	})
+	close(started)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("simulator: replicas: %w", err)
+	}
+	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second}}
+	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.apiURL = "http://" + ln.Addr().String()
+	go func() {
+		defer close(s.serveDone)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.Logger.Error("front door stopped", "err", err)
+		}
+	}()
+	o.Logger.Info("stand-in ready", "api", s.apiURL, "brokers", s.brokers, "replicas", o.Replicas,
+		"db_pool_size", o.DBPoolSize, "partitions", o.Partitions, "workers", o.Workers)
+	return s, nil
+}
+
+// Ready describes the running stand-in.
+func (s *StandIn) Ready() ReadyLine {
+	return ReadyLine{
+		API: s.apiURL, Brokers: s.brokers, Embedded: s.embedded != nil,
+		Topic: api.TopicCoordination, AckTopic: api.TopicAck, Group: api.ConsumerGroup,
+		Replicas: s.sup.Replicas(),
+	}
+}
+
+// Prediction is the calculator's answer for the stand-in's fleet.
+func (s *StandIn) Prediction() capacity.Prediction { return s.prediction }
+
+// API is the front door's base URL.
+func (s *StandIn) API() string { return s.apiURL }
+
+// Brokers are the Kafka bootstrap addresses in use.
+func (s *StandIn) Brokers() []string { return s.brokers }
+
+// Replicas lists the replica processes and their state.
+func (s *StandIn) Replicas() []supervisor.Replica { return s.sup.Replicas() }
+
+// Stop shuts the front door, the replicas and the embedded broker, in that
+// order. Safe to call more than once.
+func (s *StandIn) Stop() error {
+	s.stopOnce.Do(func() {
+		var errs []error
+		if s.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			errs = append(errs, s.srv.Shutdown(ctx))
+			cancel()
+			<-s.serveDone
+		}
+		if s.sup != nil {
+			s.sup.Stop()
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		if s.embedded != nil {
+			s.embedded.Close()
+		}
+		s.stopErr = errors.Join(errs...)
+	})
+	return s.stopErr
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
