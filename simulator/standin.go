@@ -63,6 +63,10 @@ const (
 	DefaultWorkers    = 4
 )
 
+// ErrOptions is wrapped by Validate's errors: the caller's settings are
+// wrong, as opposed to something failing while starting.
+var ErrOptions = errors.New("invalid stand-in options")
+
 // Validate reports every problem with o at once, naming the setting.
 func (o Options) Validate() error {
 	var errs []error
@@ -87,7 +91,10 @@ func (o Options) Validate() error {
 	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen %q: want host:port, e.g. 127.0.0.1:8000", o.Listen))
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrOptions, errors.Join(errs...))
+	}
+	return nil
 }
 
 func (o *Options) defaults() {
@@ -176,8 +183,18 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 
 	busCfg, err := o.Bus.Config()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
+	// Bind the front door first, so a busy port fails before anything starts.
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("%w: front door cannot listen on %q: %w", ErrOptions, o.Listen, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	if len(busCfg.Brokers) == 0 {
 		s.embedded, err = bus.StartEmbedded(ctx, bus.EmbeddedOptions{})
 		if err != nil {
@@ -191,10 +208,6 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 		return nil, fmt.Errorf("simulator: topics on %v: %w", s.brokers, err)
 	}
 
-	ln, err := net.Listen("tcp", o.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("simulator: front door: %w", err)
-	}
 	child := childConfig{Bus: o.Bus, Replica: orchestrator.Config{
 		Workers: o.Workers,
 		Pool: dbpool.Config{
@@ -226,7 +239,6 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	})
 	close(started)
 	if err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("simulator: replicas: %w", err)
 	}
 	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second}}

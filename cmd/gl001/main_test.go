@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 type result struct {
@@ -174,5 +180,43 @@ func TestUsageAndVersion(t *testing.T) {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("capacity --help lacks %q:\n%s", w, r.stdout)
 		}
+	}
+}
+
+func TestSimulateInput(t *testing.T) {
+	r := gl001(t, "", false, "simulate", "--example-request", "--plants", "3", "--agents", "9")
+	if r.code != 0 {
+		t.Fatalf("--example-request: exit %d, %s", r.code, r.stder)
+	}
+	req, err := api.DecodeOptimizeRequest(strings.NewReader(r.stdout))
+	if err != nil {
+		t.Fatalf("--example-request printed a request the API rejects: %v", err)
+	}
+	if len(req.SourceDetails) == 0 || !strings.HasPrefix(api.PlantOf(slices.Sorted(maps.Keys(req.SensorFeeds.HeatDemands))[0]), "plant-") {
+		t.Errorf("example request lacks the multi-plant fields: %s", r.stdout[:200])
+	}
+
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tests := []struct {
+		name   string
+		args   []string
+		stderr []string
+	}{
+		{"too many replicas", []string{"simulate", "--replicas", "65"}, []string{`"65" for "--replicas"`, "from 0 to 64"}},
+		{"bad plants", []string{"simulate", "--plants", "0"}, []string{`"0" for "--plants"`}},
+		{"bad listen", []string{"simulate", "--listen", "localhost"}, []string{`listen "localhost": want host:port`}},
+		{"busy port", []string{"simulate", "--listen", busy.Addr().String()}, []string{"front door cannot listen on " + strconv.Quote(busy.Addr().String())}},
+		{"bad SASL", []string{"simulate", "--brokers", "127.0.0.1:1", "--kafka-sasl-mechanism", "gssapi"}, []string{"gssapi"}},
+		{"missing CA file", []string{"simulate", "--brokers", "127.0.0.1:1", "--kafka-tls-ca", "/nonexistent/ca.pem"}, []string{"/nonexistent/ca.pem"}},
+		{"stray argument", []string{"simulate", "now"}, []string{`unknown command "now"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gl001(t, "", false, tt.args...).expect(t, 2, nil, tt.stderr)
+		})
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -79,6 +80,9 @@ The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 			startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
 			si, err := simulator.Start(startCtx, o)
+			if errors.Is(err, simulator.ErrOptions) {
+				return badInput(err)
+			}
 			if err != nil {
 				return err
 			}

@@ -47,6 +47,12 @@ const (
 	joinGroupBackoff = 500 * time.Millisecond
 	// commitTimeout bounds one commit, which blocks across a rebalance.
 	commitTimeout = 5 * time.Second
+	// leaveTimeout bounds the final commit and leaving the group at
+	// shutdown. Both block while a rebalance waits for a member that died
+	// without leaving (up to sessionTimeout); a replica being stopped must
+	// not wait that long, so it gives up and lets the coordinator expire
+	// it, as it would a crashed pod.
+	leaveTimeout = 2 * time.Second
 	// ackRetryMin and ackRetryMax bound the pause between ack attempts.
 	ackRetryMin = 50 * time.Millisecond
 	ackRetryMax = 2 * time.Second
@@ -222,7 +228,9 @@ func (p *Processor) validate() (settings, error) {
 
 // Run consumes until ctx is cancelled, then stops fetching, lets in-flight
 // handlers finish and write their acks (for up to DrainTimeout), commits
-// what is done, leaves the group and returns nil. It returns an error only
+// what is done, leaves the group and returns nil. Stopping takes at most
+// DrainTimeout plus twice leaveTimeout (2 s), even while the group waits
+// for a member that died without leaving. It returns an error only
 // for a bad configuration or if the reader fails for good. Run may be
 // called once per Processor.
 func (p *Processor) Run(ctx context.Context) error {
@@ -291,8 +299,15 @@ func (p *Processor) Run(ctx context.Context) error {
 	// Stats stops reading the reader before it closes; keep what it counted.
 	p.counters.rebalances.Add(reader.Stats().Rebalances)
 	p.reader.Store(nil)
-	if err := reader.Close(); err != nil {
-		log.Warn("close reader", "err", err)
+	closed := make(chan error, 1)
+	go func() { closed <- reader.Close() }() // may outlive Run by up to sessionTimeout
+	select {
+	case err := <-closed:
+		if err != nil {
+			log.Warn("close reader", "err", err)
+		}
+	case <-time.After(leaveTimeout):
+		log.Warn("leaving the consumer group timed out; the coordinator will expire this member", "after", leaveTimeout)
 	}
 	if err := writer.Close(); err != nil {
 		log.Warn("close ack writer", "err", err)
@@ -447,7 +462,7 @@ func (p *Processor) work(stop, workCtx context.Context, writer *kafka.Writer, re
 // finalCommit commits what is done, retrying within one commitTimeout:
 // the periodic commit may have failed across a rebalance.
 func (p *Processor) finalCommit(ctx context.Context, reader *kafka.Reader, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	ctx, cancel := context.WithTimeout(ctx, leaveTimeout)
 	defer cancel()
 	for ctx.Err() == nil {
 		if p.commit(ctx, reader, log) {

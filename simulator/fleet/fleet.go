@@ -83,14 +83,17 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/greenlang/gl001/deploy/capacity"
 )
 
-// Limits of a fleet's size; they match the capacity calculator's domain.
+// Limits of a fleet's size: the capacity calculator's domain, so every
+// fleet can be sized by the guide's formulas.
 const (
-	MinPlants = 1
-	MaxPlants = 10_000
-	MinAgents = 0
-	MaxAgents = 100_000
+	MinPlants = capacity.MinPlants
+	MaxPlants = capacity.MaxPlants
+	MinAgents = capacity.MinAgents
+	MaxAgents = capacity.MaxAgents
 )
 
 // Defaults of DefaultConfig: the fleet of the guide's pre-expansion

@@ -59,7 +59,7 @@ func (r *Replica) optimize(req *http.Request) (int, any) {
 	}
 	prob := problemOf(in)
 	solveStart := time.Now()
-	sol, err := dispatch.Solve(prob)
+	sol, err := dispatch.SolveContext(req.Context(), prob)
 	solve := time.Since(solveStart)
 	if err != nil { // the request validated, so this is the stand-in's fault
 		return http.StatusInternalServerError, errorBody(err)

@@ -131,6 +131,10 @@ func New(cfg Config, log *slog.Logger) (*Replica, error) {
 	r.proc = &bus.Processor{
 		Config: cfg.Bus, Topic: cfg.Topic, AckTopic: cfg.AckTopic, Group: cfg.Group,
 		Workers: cfg.Workers, Replica: cfg.ID, Handle: r.handleEvent, Logger: r.log,
+		// In-flight events get 2 s to finish at shutdown, so a replica stops
+		// well inside the supervisor's 5 s grace, as a pod inside its
+		// terminationGracePeriod.
+		DrainTimeout: 2 * time.Second,
 	}
 	r.m = newMetrics(cfg.ID,
 		func() float64 { return float64(cfg.Pool.Size) },
