@@ -6,6 +6,8 @@ package main
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 
 	"golang.org/x/term"
 
@@ -15,10 +17,14 @@ import (
 func main() {
 	// A stand-in replica is this binary re-executed; it never reaches the CLI.
 	simulator.MaybeRunReplica()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	os.Exit(run(os.Args[1:], streams{
-		in:         os.Stdin,
-		out:        os.Stdout,
-		err:        os.Stderr,
-		isTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		in:          os.Stdin,
+		out:         os.Stdout,
+		err:         os.Stderr,
+		isTerminal:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		errTerminal: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
+		signals:     sigs,
 	}))
 }

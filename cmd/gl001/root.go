@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -22,6 +23,10 @@ type streams struct {
 	out        io.Writer
 	err        io.Writer
 	isTerminal func() bool // whether in is a terminal a person can answer
+	// errTerminal says whether err is a terminal (for progress bars).
+	errTerminal func() bool
+	// signals delivers SIGINT/SIGTERM; nil in tests that send none.
+	signals <-chan os.Signal
 }
 
 // exitError carries the exit code a subcommand chose. Errors that reach
@@ -66,7 +71,8 @@ ProcessHeatOrchestrator, measures what it observes, and sets it beside what
 the GL-001 scaling guide's capacity calculator predicts, with the guide's
 scaling-triggers table and decision tree applied to the observations.
 
-Exit codes: 0 ok, 1 a critical finding or a failure, 2 bad input or usage.`,
+Exit codes: 0 ok, 1 a critical finding or a failure, 2 bad input or usage,
+99 thresholds failed (run).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -74,7 +80,7 @@ Exit codes: 0 ok, 1 a critical finding or a failure, 2 bad input or usage.`,
 	root.SetOut(s.out)
 	root.SetErr(s.err)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newVersionCmd(), newCapacityCmd(s), newAssessCmd(s), newSimulateCmd(s))
+	root.AddCommand(newVersionCmd(), newCapacityCmd(s), newAssessCmd(s), newSimulateCmd(s), newRunCmd(s))
 	return root
 }
 

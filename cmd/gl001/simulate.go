@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,24 +73,26 @@ The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 			o.Logger = slog.New(slog.NewTextHandler(s.err, nil))
 			fmt.Fprintf(s.err, "fleet: %d plants, %d sub-agents\n%s", plants.value, agents.value, f.SplitText())
 
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, hard, stop := onSignal(cmd.Context(), s.signals)
 			defer stop()
-			startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			defer cancel()
-			si, err := simulator.Start(startCtx, o)
-			if errors.Is(err, simulator.ErrOptions) {
-				return badInput(err)
-			}
-			if err != nil {
-				return err
-			}
-			defer si.Stop()
-			if err := json.NewEncoder(s.out).Encode(si.Ready()); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			o.Logger.Info("stopping stand-in")
-			return si.Stop()
+			return untilHardStop(hard, func() error {
+				startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+				defer cancel()
+				si, err := simulator.Start(startCtx, o)
+				if errors.Is(err, simulator.ErrOptions) {
+					return badInput(err)
+				}
+				if err != nil {
+					return err
+				}
+				defer si.Stop()
+				if err := json.NewEncoder(s.out).Encode(si.Ready()); err != nil {
+					return err
+				}
+				<-ctx.Done()
+				o.Logger.Info("stopping stand-in (Ctrl-C again to stop at once)")
+				return si.Stop()
+			})
 		}),
 	}
 	fl := cmd.Flags()

@@ -507,7 +507,10 @@ func kafkaErrorLogger(log *slog.Logger) kafka.Logger {
 	return kafka.LoggerFunc(func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		level := slog.LevelWarn
-		if strings.Contains(msg, kafka.RebalanceInProgress.Title()) {
+		// Rebalances are routine, and a fetch that times out on a busy
+		// machine is retried by kafka-go itself; an ack that really never
+		// comes is counted as a failed iteration, so neither needs a warning.
+		if strings.Contains(msg, kafka.RebalanceInProgress.Title()) || strings.Contains(msg, "i/o timeout") {
 			level = slog.LevelDebug
 		}
 		log.Log(context.Background(), level, msg, "source", "kafka-go")

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/xk6-gl001/engine"
+	"github.com/greenlang/gl001/xk6-gl001/progress"
+)
+
+// exitThresholds is k6's exit code for failed thresholds.
+const exitThresholds = 99
+
+func newRunCmd(s streams) *cobra.Command {
+	var (
+		o        engine.Options
+		brokers  string
+		outs     []string
+		verbose  bool
+		interval time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO [--target URL] [--brokers LIST] [--out DIR] [--out json=FILE]",
+		Short: "Run a load test: paced optimize requests and coordination events, k6-compatible results",
+		Long: `run drives the GL-001 orchestrator with the scenario's heat-optimization
+requests (HTTP) and agent-coordination events (Kafka) at open-model rates (k6's
+ramping-arrival-rate: the schedule never waits for the target; an arrival that
+finds no free VU is dropped and counted). Latency is measured from each
+iteration's scheduled start, so a slow target cannot hide its slowness.
+
+SCENARIO is a scenario file (the guide's scenario.json schema, plus optional
+"thresholds", "replicas", "partitions", "seed") or the name of a shipped one:
+` + strings.Join(scenarios.Shipped(), ", ") + `.
+
+With no --target, run starts the stand-in GL-001 deployment on 127.0.0.1 (the
+scenario's replicas, or the capacity calculator's) with an embedded Kafka
+broker, and stops it at the end.
+
+Writes into the results folder (default results/<test_name>-<UTC time>/):
+  intervals.ndjson  one line per interval, flushed as the run goes
+  summary.json      k6's end-of-test summary data, plus a "gl001" section
+and with --out json=FILE, k6's --out json lines.
+
+Thresholds default to the guide's triggers table:
+  gl001_optimize_duration p(95)<2000, gl001_coordination_failed rate<0.01,
+  gl001_heat_optimization_duration p(95)<2000
+and the scenario's "thresholds" map (k6 syntax) replaces them per metric.
+
+Ctrl-C stops gracefully and still writes the summary, marked not complete;
+a second Ctrl-C stops at once.
+
+Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
+1 anything else (a run that could not start, or was interrupted).`,
+		Example: `  gl001 run short_load_test.json
+  gl001 run multi_plant_load_test.json --out results/expansion
+  gl001 run my_scenario.json --target http://gl-001.greenlang:8000 --brokers kafka-0:9092 --out json=points.json`,
+		Args: exactArgs(1, "SCENARIO"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			sc, err := scenarios.Load(args[0])
+			if err != nil {
+				return badInput(err)
+			}
+			o.Scenario, o.ScenarioFile = sc, args[0]
+			o.Bus.Brokers = splitList(brokers)
+			if o.Bus.SASLPassword == "" {
+				o.Bus.SASLPassword = os.Getenv("GL001_KAFKA_SASL_PASSWORD")
+			}
+			if err := parseOuts(outs, &o, sc.TestName, time.Now()); err != nil {
+				return badInput(err)
+			}
+			if interval < 100*time.Millisecond || interval > time.Minute {
+				return badInput(fmt.Errorf("invalid argument %q for \"--interval\" flag: must be from 100ms to 1m", interval))
+			}
+			o.Interval = interval
+			level := slog.LevelWarn
+			if verbose {
+				level = slog.LevelDebug
+			}
+			o.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+			o.Progress = progress.New(s.err, s.errTerminal != nil && s.errTerminal(), 10*time.Second)
+			o.Version = version
+
+			ctx, hard, stop := onSignal(cmd.Context(), s.signals)
+			defer stop()
+			fmt.Fprintf(s.err, "gl001 run %s: %d plants, %d sub-agents, %.4g min, %.4g optimize/min, %.4g coordinate/s → %s\n",
+				sc.TestName, sc.Plants, sc.SubAgents, sc.DurationMinutes, sc.HeatOptimizationRequestsPerMinute,
+				sc.AgentCoordinationEventsPerSecond, o.OutDir)
+			var out engine.Outcome
+			err = untilHardStop(hard, func() error {
+				var err error
+				out, err = engine.Run(ctx, o)
+				return err
+			})
+			if errors.Is(err, engine.ErrInput) {
+				return badInput(err)
+			}
+			if out.Start.IsZero() {
+				return err // never started; nothing to report
+			}
+			writeRunSummary(s.out, out)
+			switch {
+			case err != nil:
+				return err
+			case !out.Complete:
+				return &exitError{code: exitFailed, err: fmt.Errorf("run stopped early (%s); partial results in %s", out.Stopped, out.Dir)}
+			case !out.Passed:
+				return &exitError{code: exitThresholds, err: errors.New("thresholds failed")}
+			}
+			return nil
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Target, "target", "", "base URL of the GL-001 orchestrator (empty: start the stand-in on 127.0.0.1)")
+	f.StringVar(&brokers, "brokers", "", "Kafka bootstrap brokers, comma-separated (required with --target when the scenario sends events)")
+	f.StringArrayVar(&outs, "out", nil, "results folder, and/or json=FILE for k6's --out json lines (repeatable)")
+	f.DurationVar(&interval, "interval", time.Second, "sampling interval: one intervals.ndjson line each")
+	f.BoolVar(&o.PublishOnly, "publish-only", false, "a coordination iteration ends when its event is published, for a target that sends no acks")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", 30*time.Second, "timeout of one optimization request")
+	f.DurationVar(&o.AckTimeout, "ack-timeout", 10*time.Second, "how long a coordination event waits for its ack before it counts as failed")
+	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve the harness's own Prometheus metrics on this address, e.g. 127.0.0.1:9464 (off when empty)")
+	f.BoolVar(&o.Bus.TLS, "kafka-tls", false, "connect to --brokers over TLS")
+	f.StringVar(&o.Bus.TLSCAFile, "kafka-tls-ca", "", "PEM file of the CA that signed the brokers' certificates")
+	f.StringVar(&o.Bus.TLSCertFile, "kafka-tls-cert", "", "PEM client certificate, for mutual TLS")
+	f.StringVar(&o.Bus.TLSKeyFile, "kafka-tls-key", "", "PEM client key, for mutual TLS")
+	f.StringVar(&o.Bus.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512")
+	f.StringVar(&o.Bus.SASLUsername, "kafka-sasl-username", "", "SASL user name")
+	f.StringVar(&o.Bus.SASLPassword, "kafka-sasl-password", "", "SASL password (or set GL001_KAFKA_SASL_PASSWORD)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed iteration and the stand-in's replicas")
+	return cmd
+}
+
+// parseOuts reads the --out values: at most one folder, and json=FILE.
+func parseOuts(outs []string, o *engine.Options, testName string, now time.Time) error {
+	for _, v := range outs {
+		kind, rest, found := strings.Cut(v, "=")
+		switch {
+		case found && kind == "json":
+			if rest == "" {
+				return errors.New(`invalid argument "json=" for "--out" flag: want json=FILE`)
+			}
+			o.JSONOut = rest
+		case found && !strings.ContainsAny(kind, `/\.`):
+			return fmt.Errorf("invalid argument %q for \"--out\" flag: unknown output %q, want a folder or json=FILE", v, kind)
+		case o.OutDir != "":
+			return fmt.Errorf("invalid argument %q for \"--out\" flag: the results folder is already %q", v, o.OutDir)
+		default:
+			o.OutDir = v
+		}
+	}
+	if o.OutDir == "" {
+		o.OutDir = filepath.Join("results", testName+"-"+now.UTC().Format("20060102T150405Z"))
+	}
+	return nil
+}
+
+// writeRunSummary prints the end-of-test lines: each scenario's schedule
+// kept, then each threshold.
+func writeRunSummary(w io.Writer, out engine.Outcome) {
+	state := "complete"
+	if !out.Complete {
+		state = "stopped early: " + out.Stopped
+	}
+	fmt.Fprintf(w, "\nrun %s in %s against %s\n", state, out.End.Sub(out.Start).Truncate(time.Millisecond), out.Target)
+	names := make([]string, 0, len(out.Scenarios))
+	for n := range out.Scenarios {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sc := out.Scenarios[n]
+		fmt.Fprintf(w, "  %-11s %d started of %.0f scheduled (%.2f%%), %d failed, %d dropped, %d interrupted, %d VUs at most\n",
+			n, sc.Started, sc.Expected, sc.AchievedPercent, sc.Failed, sc.Dropped, sc.Interrupted, sc.VUsMax)
+	}
+	fmt.Fprintln(w, "thresholds:")
+	_ = out.Thresholds.WriteText(w)
+	fmt.Fprintf(w, "results: %s\n", out.Dir)
+}

@@ -1,0 +1,392 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Iteration is one iteration of a scenario, run on a VU. scheduled is when
+// the schedule wanted it to start: measure latency from it, not from the
+// moment the function runs, so a late start is charged to the target (no
+// coordinated omission). ctx carries the values of Run's context but is
+// cancelled only when the iteration is interrupted (gracefulStop ran out,
+// or Stop); an iteration should return promptly then. It must be safe to
+// call concurrently, once per VU, and must not panic.
+type Iteration func(ctx context.Context, scheduled time.Time)
+
+// Sentinel errors returned by Run.
+var (
+	// ErrAlreadyRun is returned by a second call to Run.
+	ErrAlreadyRun = errors.New("executor: Run was already called")
+	// ErrStopped is returned by Run when Stop ended the scenario early.
+	ErrStopped = errors.New("executor: stopped")
+)
+
+// Stats is a live snapshot of an Executor. Each field is read atomically,
+// but not all together: at the same instant Started may already count an
+// iteration that ActiveVUs does not yet. After Run returns, the counts
+// are final and Started + Dropped == Expected, Started == Completed +
+// Interrupted.
+type Stats struct {
+	// Started counts iterations handed to a VU.
+	Started int64
+	// Completed counts iterations that returned before being interrupted.
+	Completed int64
+	// Dropped counts arrivals that found no free VU and no VU left to
+	// allocate (k6's dropped_iterations). They are never queued.
+	Dropped int64
+	// Interrupted counts iterations whose context was cancelled by the
+	// time they returned (gracefulStop ran out, or Stop).
+	Interrupted int64
+	// ActiveVUs is how many VUs are running an iteration now.
+	ActiveVUs int64
+	// AllocatedVUs is how many VUs exist: preAllocatedVUs at the start,
+	// growing on demand up to maxVUs, never shrinking during the run.
+	AllocatedVUs int64
+	// Elapsed is the time since the scenario start (after startTime), 0
+	// before it; it stops when Run returns.
+	Elapsed time.Duration
+	// TargetRate is the schedule's rate now, in iterations per second; 0
+	// once no more iterations will start.
+	TargetRate float64
+	// Expected is how many arrivals the schedule has issued so far,
+	// dropped ones included. For the continuous target ∫rate use
+	// Config.ExpectedIterations(Elapsed). At the end it is below
+	// Config.Arrivals() only when the run was cut short, or when the
+	// scheduler itself could not keep up (a rate beyond this machine): a
+	// backlog still due when the end passes is abandoned, as in k6, and
+	// counted neither as started nor as dropped.
+	Expected float64
+}
+
+// Executor runs one arrival-rate scenario: an open model, where iterations
+// start on the schedule whether or not the target keeps up, and an arrival
+// that finds no free VU is dropped and counted, never queued. Create it
+// with New, run it once with Run; Stats and Stop are safe to call from any
+// goroutine at any time.
+type Executor struct {
+	name   string
+	cfg    Config
+	sched  Schedule
+	it     Iteration
+	maxVUs int64
+
+	ran      atomic.Bool
+	stopOnce sync.Once
+	stopCh   chan struct{}
+
+	start      atomic.Pointer[time.Time]
+	endElapsed atomic.Int64 // Elapsed frozen when Run returns; -1 before
+	scheduling atomic.Bool
+
+	issued, started, completed, dropped, interrupted atomic.Int64
+	activeVUs, allocatedVUs                          atomic.Int64
+}
+
+// New checks the scenario name (k6's rule: letters, digits, "_" and "-"),
+// the config (Validate) and it, and returns an Executor ready to Run.
+// Every problem is reported at once.
+func New(name string, c Config, it Iteration) (*Executor, error) {
+	var errs []error
+	if err := validateName(name); err != nil {
+		errs = append(errs, err)
+	}
+	if it == nil {
+		errs = append(errs, errors.New("the iteration function is nil"))
+	}
+	sched, err := NewSchedule(c)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("scenario %q: %w", name, errors.Join(errs...))
+	}
+	c.Stages = slices.Clone(c.Stages)
+	e := &Executor{
+		name:   name,
+		cfg:    c,
+		sched:  sched,
+		it:     it,
+		maxVUs: max(c.MaxVUs, c.PreAllocatedVUs),
+		stopCh: make(chan struct{}),
+	}
+	e.endElapsed.Store(-1)
+	return e, nil
+}
+
+// Name returns the scenario name given to New.
+func (e *Executor) Name() string { return e.name }
+
+// Config returns the scenario's config.
+func (e *Executor) Config() Config { return e.cfg }
+
+// Run runs the scenario and returns when every goroutine it started has
+// exited. It waits startTime, starts preAllocatedVUs VUs, then issues each
+// arrival at its scheduled time: to a free VU, else to a new VU while
+// fewer than maxVUs exist, else it is dropped. At the end of the schedule
+// (TotalDuration) no new iteration starts; in-flight ones get gracefulStop
+// to finish, then their context is cancelled and they count as
+// interrupted.
+//
+// Cancelling ctx (a first Ctrl-C) stops scheduling at once and is then
+// handled like the end: gracefulStop applies, counted from the
+// cancellation. This differs from k6, which interrupts in-flight
+// iterations at once on abort; here that hard path is Stop (a second
+// Ctrl-C). Run returns nil when the schedule ran to its end,
+// context.Cause(ctx) when ctx ended it early, ErrStopped when Stop did,
+// and ErrAlreadyRun on a second call.
+func (e *Executor) Run(ctx context.Context) error {
+	if !e.ran.CompareAndSwap(false, true) {
+		return ErrAlreadyRun
+	}
+	if err := e.sleep(ctx, time.Duration(e.cfg.StartTime)); err != nil {
+		return err
+	}
+	start := time.Now()
+	e.start.Store(&start)
+	defer func() { e.endElapsed.Store(int64(time.Since(start))) }()
+
+	// Iterations keep ctx's values but not its cancellation: a cancelled
+	// ctx must still leave them gracefulStop to finish.
+	iterCtx, interrupt := context.WithCancel(context.WithoutCancel(ctx))
+	defer interrupt()
+	vus := newVUPool(iterCtx, e, e.maxVUs)
+	for range e.cfg.PreAllocatedVUs {
+		vus.spawn(time.Time{}, false)
+	}
+
+	// The one ordered shutdown: stop scheduling, give in-flight
+	// iterations gracefulStop, interrupt the rest, wait for every VU.
+	e.scheduling.Store(true)
+	stoppedAt, err := e.schedule(ctx, start, vus)
+	e.scheduling.Store(false)
+	vus.close()
+	vusDone := make(chan struct{})
+	go func() { vus.wg.Wait(); close(vusDone) }()
+	grace := time.NewTimer(time.Until(stoppedAt.Add(time.Duration(e.cfg.GracefulStop))))
+	defer grace.Stop()
+	select {
+	case <-vusDone:
+	case <-grace.C:
+	case <-e.stopCh:
+	}
+	interrupt()
+	<-vusDone
+	return err
+}
+
+// Stop ends the scenario at once: no new iteration starts and in-flight
+// ones are interrupted without waiting for gracefulStop. It may be called
+// before, during or after Run, any number of times; it reports whether
+// this call was the one that stopped the executor, which is how a second
+// Ctrl-C becomes a hard stop.
+func (e *Executor) Stop() bool {
+	stopped := false
+	e.stopOnce.Do(func() {
+		close(e.stopCh)
+		stopped = true
+	})
+	return stopped
+}
+
+// Stats returns the live counters; see Stats for their meaning.
+func (e *Executor) Stats() Stats {
+	s := Stats{
+		Started:      e.started.Load(),
+		Completed:    e.completed.Load(),
+		Dropped:      e.dropped.Load(),
+		Interrupted:  e.interrupted.Load(),
+		ActiveVUs:    e.activeVUs.Load(),
+		AllocatedVUs: e.allocatedVUs.Load(),
+		Expected:     float64(e.issued.Load()),
+	}
+	if start := e.start.Load(); start != nil {
+		if end := e.endElapsed.Load(); end >= 0 {
+			s.Elapsed = time.Duration(end)
+		} else {
+			s.Elapsed = time.Since(*start)
+		}
+	}
+	if e.scheduling.Load() {
+		s.TargetRate = e.cfg.RateAt(s.Elapsed)
+	}
+	return s
+}
+
+// schedule issues every arrival at its time and returns when the schedule
+// is over (at start+TotalDuration) or was cut short, with the moment from
+// which gracefulStop counts. It never waits for a VU: the only blocking
+// is the timer to the next arrival.
+func (e *Executor) schedule(ctx context.Context, start time.Time, vus *vuPool) (time.Time, error) {
+	end := start.Add(e.cfg.TotalDuration())
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for i := int64(0); ; i++ {
+		offset, ok := e.sched.Next(i)
+		if !ok {
+			break
+		}
+		at := start.Add(offset)
+		now := time.Now()
+		late := !at.After(now)
+		if !late {
+			timer.Reset(at.Sub(now))
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return time.Now(), context.Cause(ctx)
+			case <-e.stopCh:
+				return time.Now(), ErrStopped
+			}
+		} else {
+			// Behind schedule: catch up without sleeping, but a backlog
+			// due before the end is abandoned once the end has passed.
+			// An arrival due at the end itself still starts after a late
+			// timer wake-up.
+			if now.After(end) && at.Before(end) {
+				return end, nil
+			}
+			select {
+			case <-ctx.Done():
+				return now, context.Cause(ctx)
+			case <-e.stopCh:
+				return now, ErrStopped
+			default:
+			}
+		}
+		e.issued.Add(1)
+		if vus.dispatch(at) && late {
+			// Catching up, the scheduler never parks, and the VU it just
+			// woke waits in this P's run queue: let it run now, or it
+			// starves and later arrivals find no free VU.
+			runtime.Gosched()
+		}
+	}
+	if err := e.sleep(ctx, time.Until(end)); err != nil {
+		return time.Now(), err
+	}
+	return end, nil
+}
+
+// sleep waits d (nothing if d ≤ 0), or until ctx is cancelled or Stop.
+func (e *Executor) sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-e.stopCh:
+		return ErrStopped
+	default:
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-e.stopCh:
+		return ErrStopped
+	}
+}
+
+// maxHandoff bounds the hand-off buffer, so that a huge maxVUs does not
+// allocate a huge channel up front.
+const maxHandoff = 1 << 16
+
+// vuPool is the scenario's VUs: goroutines that each run one iteration at
+// a time. A VU counts itself idle before it waits on work, so it is free
+// from the instant its iteration returns. dispatch sends only after
+// claiming an idle VU, so work never holds more arrivals than there are
+// VUs committed to take them at once: it is a hand-off, never a queue.
+// work has a slot per VU up to maxHandoff VUs; past that, a burst of more
+// than maxHandoff claims may make a send wait for one of the claimed,
+// runnable VUs to take its arrival (never for a busy one). Only Run's
+// goroutine claims idle VUs, spawns VUs and sends, so claiming needs no
+// compare-and-swap and allocated no lock.
+type vuPool struct {
+	e         *Executor
+	ctx       context.Context
+	work      chan time.Time
+	idle      atomic.Int64
+	wg        sync.WaitGroup
+	allocated int64
+	maxVUs    int64
+}
+
+// newVUPool returns a pool of up to maxVUs VUs whose iterations run with
+// ctx.
+func newVUPool(ctx context.Context, e *Executor, maxVUs int64) *vuPool {
+	return &vuPool{e: e, ctx: ctx, work: make(chan time.Time, min(maxVUs, maxHandoff)), maxVUs: maxVUs}
+}
+
+// dispatch hands the arrival scheduled at at to an idle VU; failing that,
+// to a new VU while fewer than maxVUs exist; failing that, drops it. It
+// never blocks. Unlike k6, whose new VU needs milliseconds to build a JS
+// runtime and so cannot take the arrival that asked for it, a VU here is
+// ready the moment its goroutine exists, so it takes that arrival.
+func (p *vuPool) dispatch(at time.Time) (started bool) {
+	switch {
+	case p.idle.Load() > 0:
+		p.idle.Add(-1)
+		p.work <- at // a claimed VU takes it
+	case p.allocated < p.maxVUs:
+		p.spawn(at, true)
+	default:
+		p.e.dropped.Add(1)
+		return false
+	}
+	return true
+}
+
+// spawn starts one VU, running the arrival at first when has is set and
+// counting it idle otherwise.
+func (p *vuPool) spawn(first time.Time, has bool) {
+	p.allocated++
+	p.e.allocatedVUs.Add(1)
+	if !has {
+		p.idle.Add(1)
+	}
+	p.wg.Add(1)
+	go p.loop(first, has)
+}
+
+// close tells the VUs no more arrivals come: idle ones exit now, busy ones
+// after their iteration.
+func (p *vuPool) close() { close(p.work) }
+
+// loop is a VU: it runs iterations until work is closed.
+func (p *vuPool) loop(first time.Time, has bool) {
+	defer p.wg.Done()
+	if has {
+		p.iterate(first)
+		p.idle.Add(1)
+	}
+	for at := range p.work {
+		p.iterate(at)
+		p.idle.Add(1)
+	}
+}
+
+// iterate runs one iteration and counts how it ended.
+func (p *vuPool) iterate(scheduled time.Time) {
+	e := p.e
+	e.started.Add(1)
+	e.activeVUs.Add(1)
+	e.it(p.ctx, scheduled)
+	e.activeVUs.Add(-1)
+	if p.ctx.Err() != nil {
+		e.interrupted.Add(1)
+	} else {
+		e.completed.Add(1)
+	}
+}

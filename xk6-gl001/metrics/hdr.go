@@ -1,0 +1,67 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// The histogram geometry every Trend uses, in and out of files. A trend value
+// v is stored as the integer round(v*HDRUnitsPerValue): for Time trends
+// (milliseconds) that is microseconds.
+const (
+	HDRUnitsPerValue  = 1000          // histogram units per recorded value (µs per ms)
+	HDRLowest         = 1             // lowest discernible value, histogram units (1 µs)
+	HDRHighest        = 3_600_000_000 // highest trackable value, histogram units (1 h)
+	HDRSignificantFig = 3             // significant decimal digits kept
+
+	// trendMax is the largest trend value, in the metric's own unit (1 h in ms).
+	trendMax = float64(HDRHighest) / HDRUnitsPerValue
+)
+
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(HDRLowest, HDRHighest, HDRSignificantFig)
+}
+
+// clampTrend brings v into [0, trendMax] and reports whether it had to.
+func clampTrend(v float64) (float64, bool) {
+	switch {
+	case v < 0:
+		return 0, true
+	case v > trendMax:
+		return trendMax, true
+	}
+	return v, false
+}
+
+// toHDR converts an in-range trend value to histogram units.
+func toHDR(v float64) int64 { return int64(math.Round(v * HDRUnitsPerValue)) }
+
+// fromHDR converts histogram units back to the metric's unit.
+func fromHDR(u int64) float64 { return float64(u) / HDRUnitsPerValue }
+
+// encodeHist returns h in HdrHistogram's V2 compressed encoding, base64.
+func encodeHist(h *hdrhistogram.Histogram) (string, error) {
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("encode histogram: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeHist decodes a histogram written by encodeHist and checks that it has
+// this package's geometry, so merging it loses nothing.
+func decodeHist(s string) (*hdrhistogram.PackedHistogram, error) {
+	p, err := hdrhistogram.DecodePacked([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("decode hdr: %w", err)
+	}
+	if p.LowestTrackableValue() != HDRLowest || p.HighestTrackableValue() != HDRHighest ||
+		p.SignificantFigures() != HDRSignificantFig {
+		return nil, fmt.Errorf("hdr geometry (%d, %d, %d digits): want (%d, %d, %d digits)",
+			p.LowestTrackableValue(), p.HighestTrackableValue(), p.SignificantFigures(),
+			HDRLowest, HDRHighest, HDRSignificantFig)
+	}
+	return p, nil
+}

@@ -1,0 +1,234 @@
+package metrics_test
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// summaryRun records a small deterministic run.
+func summaryRun() (*metrics.Registry, time.Duration) {
+	r := metrics.NewRegistry(t0)
+	m := declare(r)
+	for i := range 1000 {
+		r.Add(m.optimize, 20+float64(i%100)*1.5) // 20 .. 168.5 ms
+		r.Add(m.heatOpt, 5+float64(i%50)*0.25)
+		r.Add(m.optimizeFailed, b2f(i%200 == 0))
+		r.Add(m.checks, b2f(i%200 != 0))
+		r.Add(m.iterations, 1)
+	}
+	r.Add(m.vus, 10)
+	r.Add(m.vusMax, 20)
+	r.Add(m.vus, 12)
+	r.Flush(t0.Add(10 * time.Second))
+	return r, 10 * time.Second
+}
+
+func TestWriteSummaryGolden(t *testing.T) {
+	r, d := summaryRun()
+	var buf bytes.Buffer
+	err := metrics.WriteSummary(&buf, metrics.Summary{
+		Metrics: r.Totals(),
+		Thresholds: map[string]map[string]bool{
+			"gl001_optimize_duration": {"p(95)<2000": true, "avg<50": false},
+			"gl001_optimize_failed":   {"rate<0.01": true},
+			"dropped_iterations":      {"count<1": true},
+		},
+		TrendStats:      []string{"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"},
+		TestRunDuration: d,
+		GL001:           json.RawMessage(`{"scenario":"multi_plant_load_test"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "summary.golden.json", buf.Bytes())
+
+	var doc struct {
+		Metrics map[string]struct {
+			Type       string
+			Values     map[string]float64
+			Thresholds map[string]struct{ OK bool }
+		}
+		State struct{ TestRunDurationMs float64 }
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.State.TestRunDurationMs != 10000 {
+		t.Errorf("testRunDurationMs = %v", doc.State.TestRunDurationMs)
+	}
+	if _, ok := doc.Metrics["gl001_coordination_duration"]; ok {
+		t.Error("a metric without samples or thresholds is in the summary")
+	}
+	if m := doc.Metrics["dropped_iterations"]; m.Values["count"] != 0 || !m.Thresholds["count<1"].OK {
+		t.Errorf("a metric with thresholds but no samples: %+v", m)
+	}
+	if got := doc.Metrics["gl001_optimize_duration"].Thresholds["avg<50"].OK; got {
+		t.Error("avg<50 should be reported failed")
+	}
+	if got := doc.Metrics["iterations"].Values["rate"]; got != 100 {
+		t.Errorf("iterations rate = %v, want 100/s", got)
+	}
+}
+
+func TestWriteSummaryRejects(t *testing.T) {
+	sinks := map[string]*metrics.Sink{"x": metrics.NewSink(metrics.Trend, metrics.Time)}
+	if err := metrics.WriteSummary(&bytes.Buffer{}, metrics.Summary{Metrics: sinks, TrendStats: []string{"p(200)"}}); err == nil {
+		t.Error("p(200) accepted as a trend stat")
+	}
+	if err := metrics.WriteSummary(&bytes.Buffer{}, metrics.Summary{Metrics: sinks, Thresholds: map[string]map[string]bool{"y": {"rate<1": true}}}); err == nil {
+		t.Error("thresholds on a metric without a sink accepted")
+	}
+}
+
+func TestJSONOutputGolden(t *testing.T) {
+	r := metrics.NewRegistry(t0)
+	m := declare(r)
+	var buf bytes.Buffer
+	o := metrics.NewJSONOutput(&buf)
+	o.SetThresholds(map[string][]string{"gl001_optimize_duration": {"p(95)<2000", "avg<500"}})
+	cet := time.FixedZone("CET", 3600)
+	at := time.Date(2026, 3, 1, 13, 0, 0, 123456789, cet)
+	steps := []struct {
+		m    *metrics.Metric
+		at   time.Time
+		v    float64
+		tags map[string]string
+	}{
+		{m.optimize, at, 12.345, map[string]string{"plant": "plant-03", "scenario": "optimize", "status": "200"}},
+		{m.optimize, at.Add(time.Millisecond), 1e-7, nil},
+		{m.vus, at.UTC(), 20, map[string]string{}},
+		{m.optimizeFailed, t0, 0, map[string]string{"error": "dial tcp: \"refused\"\n", "name": "ünïcode <&>"}},
+		{m.iterations, t0, 1, map[string]string{"scenario": "optimize"}},
+		{m.optimize, t0, 3e21, nil},
+	}
+	for _, s := range steps {
+		if err := o.Add(s.m, s.at, s.v, s.tags); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.Add(m.optimize, t0, math.NaN(), nil); err == nil {
+		t.Error("NaN accepted")
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := o.Add(m.vus, t0, 1, nil); err == nil {
+		t.Error("Add after Close succeeded")
+	}
+	golden(t, "out.golden.ndjson", buf.Bytes())
+
+	// Every line is valid JSON of k6's envelope, and values survive.
+	sc := bufio.NewScanner(&buf)
+	var points []float64
+	for sc.Scan() {
+		var env struct {
+			Type   string
+			Metric string
+			Data   struct {
+				Time  time.Time
+				Value float64
+				Tags  map[string]string
+			}
+		}
+		if err := json.Unmarshal(sc.Bytes(), &env); err != nil {
+			t.Fatalf("%s: %v", sc.Bytes(), err)
+		}
+		if env.Type == "Point" {
+			points = append(points, env.Data.Value)
+			if env.Metric == "gl001_optimize_failed" && env.Data.Tags["error"] != "dial tcp: \"refused\"\n" {
+				t.Errorf("tag round trip: %q", env.Data.Tags["error"])
+			}
+		}
+	}
+	for i, s := range steps {
+		if points[i] != s.v {
+			t.Errorf("point %d = %v, want %v", i, points[i], s.v)
+		}
+	}
+}
+
+func TestJSONOutputConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.json.gz")
+	o, err := metrics.CreateJSONOutput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := metrics.NewRegistry(t0)
+	m := declare(r)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 250 {
+				if err := o.Add(m.optimize, t0.Add(time.Duration(i)*time.Millisecond), float64(w*1000+i), map[string]string{"w": "x"}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	metricLines, pointLines := 0, 0
+	for sc.Scan() {
+		switch {
+		case strings.HasPrefix(sc.Text(), `{"type":"Metric"`):
+			metricLines++
+		case strings.HasPrefix(sc.Text(), `{"type":"Point"`):
+			pointLines++
+		default:
+			t.Errorf("torn line %q", sc.Text())
+		}
+	}
+	if metricLines != 1 || pointLines != 1000 {
+		t.Errorf("%d Metric lines and %d Point lines, want 1 and 1000", metricLines, pointLines)
+	}
+}

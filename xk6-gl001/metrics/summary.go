@@ -1,0 +1,143 @@
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+)
+
+// DefaultTrendStats returns k6's default summaryTrendStats.
+func DefaultTrendStats() []string {
+	return []string{"avg", "min", "med", "max", "p(90)", "p(95)"}
+}
+
+// rootGroup is k6's root group with no checks or sub-groups; its id is the
+// MD5 of the empty path, as k6 computes it.
+const rootGroup = `{"name":"","path":"","id":"d41d8cd98f00b204e9800998ecf8427e","groups":[],"checks":[]}`
+
+// Summary is what WriteSummary needs to write k6's end-of-test summary data.
+type Summary struct {
+	// Metrics are the run's sinks by metric name. A sink with no samples is
+	// left out unless it has thresholds, as k6 reports only metrics it saw.
+	Metrics map[string]*Sink
+	// Thresholds are the evaluated thresholds: metric name → expression as
+	// written (e.g. "p(95)<2000") → whether it passed. Every metric named
+	// must be in Metrics.
+	Thresholds map[string]map[string]bool
+	// TrendStats are k6's summaryTrendStats: the values reported for each
+	// Trend, in order. Nil means DefaultTrendStats. Each must be "avg",
+	// "min", "med", "max", "count" or "p(N)".
+	TrendStats []string
+	// TimeUnit is k6's summaryTimeUnit ("" = automatic).
+	TimeUnit string
+	// TestRunDuration is the run's length; Counter rates are per second of it.
+	TestRunDuration time.Duration
+	// RootGroup replaces the minimal root group (no checks, no groups) when
+	// set; it must be a k6 group object.
+	RootGroup json.RawMessage
+	// GL001 is the harness's own data, written under "gl001".
+	GL001 json.RawMessage
+}
+
+type summaryDoc struct {
+	RootGroup json.RawMessage          `json:"root_group"`
+	Options   summaryOptions           `json:"options"`
+	State     summaryState             `json:"state"`
+	Metrics   map[string]summaryMetric `json:"metrics"`
+	GL001     json.RawMessage          `json:"gl001,omitempty"`
+}
+
+type summaryOptions struct {
+	SummaryTrendStats []string `json:"summaryTrendStats"`
+	SummaryTimeUnit   string   `json:"summaryTimeUnit"`
+	NoColor           bool     `json:"noColor"`
+}
+
+type summaryState struct {
+	IsStdOutTTY       bool    `json:"isStdOutTTY"`
+	IsStdErrTTY       bool    `json:"isStdErrTTY"`
+	TestRunDurationMs float64 `json:"testRunDurationMs"`
+}
+
+type summaryMetric struct {
+	Type       Type                       `json:"type"`
+	Contains   ValueType                  `json:"contains"`
+	Values     map[string]float64         `json:"values"`
+	Thresholds map[string]summaryThreshold `json:"thresholds,omitempty"`
+}
+
+type summaryThreshold struct {
+	OK bool `json:"ok"`
+}
+
+// WriteSummary writes s as k6's end-of-test summary data, the object k6
+// passes to handleSummary(data):
+//
+//	{"root_group": {...}, "options": {"summaryTrendStats": [...], ...},
+//	 "state": {"isStdOutTTY": false, "isStdErrTTY": false, "testRunDurationMs": 1234.5},
+//	 "metrics": {"<name>": {"type": "trend", "contains": "time",
+//	     "values": {"avg": ..., "p(95)": ...},
+//	     "thresholds": {"p(95)<2000": {"ok": true}}}},
+//	 "gl001": ...}
+//
+// Values per type: counter count, rate; gauge value, min, max; rate rate,
+// passes, fails; trend the TrendStats.
+func WriteSummary(w io.Writer, s Summary) error {
+	stats := s.TrendStats
+	if stats == nil {
+		stats = DefaultTrendStats()
+	}
+	probe := NewSink(Trend, Time)
+	for _, st := range stats {
+		if _, ok := probe.Aggregate(st); !ok {
+			return fmt.Errorf("summaryTrendStats entry %q: want avg, min, med, max, count or p(N) with N in [0, 100]", st)
+		}
+	}
+	doc := summaryDoc{
+		RootGroup: s.RootGroup,
+		Options:   summaryOptions{SummaryTrendStats: stats, SummaryTimeUnit: s.TimeUnit},
+		State:     summaryState{TestRunDurationMs: float64(s.TestRunDuration) / float64(time.Millisecond)},
+		Metrics:   map[string]summaryMetric{},
+		GL001:     s.GL001,
+	}
+	if doc.RootGroup == nil {
+		doc.RootGroup = json.RawMessage(rootGroup)
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Thresholds)) {
+		if s.Metrics[name] == nil {
+			return fmt.Errorf("thresholds on metric %q, which has no sink", name)
+		}
+	}
+	for name, sink := range s.Metrics {
+		th := s.Thresholds[name]
+		if sink == nil || (sink.Count() == 0 && len(th) == 0) {
+			continue
+		}
+		sm := summaryMetric{Type: sink.Type, Contains: sink.Contains}
+		if sink.Type == Trend {
+			sm.Values = make(map[string]float64, len(stats))
+			for _, st := range stats {
+				sm.Values[st], _ = sink.aggregate(st, s.TestRunDuration)
+			}
+		} else {
+			sm.Values = sink.values(s.TestRunDuration)
+		}
+		if len(th) > 0 {
+			sm.Thresholds = make(map[string]summaryThreshold, len(th))
+			for expr, ok := range th {
+				sm.Thresholds[expr] = summaryThreshold{OK: ok}
+			}
+		}
+		doc.Metrics[name] = sm
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
