@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/scenarios/jsonerr"
 )
 
 // MaxInputBytes is the largest scenario file Decode reads, in bytes. A
@@ -35,32 +36,22 @@ const MaxInputBytes = 1 << 20
 //
 // The error wraps ErrInvalid, except when reading r fails.
 func Decode(r io.Reader, name string) (Scenario, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
-	if err != nil {
+	data, err := jsonerr.ReadObject(r, MaxInputBytes)
+	if errors.Is(err, jsonerr.ErrRead) {
 		return Scenario{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if len(data) > MaxInputBytes {
-		return Scenario{}, invalid(name, fmt.Errorf("input is larger than %d bytes", MaxInputBytes))
-	}
-	start := len(data) - len(bytes.TrimLeft(data, jsonSpace))
-	if start == len(data) {
-		return Scenario{}, invalid(name, errors.New("empty input, want a JSON object"))
-	}
-	if bytes.HasPrefix(data[start:], []byte("\xef\xbb\xbf")) {
-		return Scenario{}, invalid(name, errors.New("input starts with a UTF-8 byte order mark, which JSON does not allow; save the file without one"))
-	}
-	if data[start] != '{' {
-		return Scenario{}, invalid(name, fmt.Errorf("got %s, want a JSON object", kindOf(data[start])))
+	if err != nil {
+		return Scenario{}, invalid(name, err)
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var obj json.RawMessage
 	if err := dec.Decode(&obj); err != nil {
-		return Scenario{}, invalid(name, syntaxError(err, data))
+		return Scenario{}, invalid(name, jsonerr.Syntax(err, data))
 	}
 	end := int(dec.InputOffset())
 	if rest := bytes.TrimLeft(data[end:], jsonSpace); len(rest) > 0 {
-		line, col := position(data, len(data)-len(rest))
+		line, col := jsonerr.Position(data, len(data)-len(rest))
 		return Scenario{}, invalid(name, fmt.Errorf("unexpected data after the JSON object at line %d, column %d", line, col))
 	}
 
@@ -243,44 +234,5 @@ func describe(v json.RawMessage) string {
 	case c == 't' || c == 'f':
 		return "boolean " + string(v)
 	}
-	return kindOf(v[0])
-}
-
-// kindOf names the JSON value that starts with c.
-func kindOf(c byte) string {
-	switch {
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == '"':
-		return "a string"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	case c == '-' || ('0' <= c && c <= '9'):
-		return "a number"
-	}
-	return fmt.Sprintf("invalid JSON starting with %q", c)
-}
-
-// syntaxError says where the JSON is broken.
-func syntaxError(err error, data []byte) error {
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &syn):
-		line, col := position(data, int(syn.Offset)-1)
-		return fmt.Errorf("invalid JSON at line %d, column %d: %s", line, col, syn.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("invalid JSON: unexpected end of input")
-	}
-	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
-}
-
-// position returns the 1-based line and column (in bytes) of data[off].
-func position(data []byte, off int) (line, col int) {
-	off = max(0, min(off, len(data)))
-	before := data[:off]
-	return 1 + bytes.Count(before, []byte("\n")), off - bytes.LastIndexByte(before, '\n')
+	return jsonerr.Kind(v[0])
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -72,9 +71,7 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 			}
 			o.Scenario, o.ScenarioFile = sc, args[0]
 			o.Bus.Brokers = splitList(brokers)
-			if o.Bus.SASLPassword == "" {
-				o.Bus.SASLPassword = os.Getenv("GL001_KAFKA_SASL_PASSWORD")
-			}
+			busPasswordFromEnv(&o.Bus)
 			if err := parseOuts(outs, &o, sc.TestName, time.Now()); err != nil {
 				return badInput(err)
 			}
@@ -128,13 +125,7 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 30*time.Second, "timeout of one optimization request")
 	f.DurationVar(&o.AckTimeout, "ack-timeout", 10*time.Second, "how long a coordination event waits for its ack before it counts as failed")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve the harness's own Prometheus metrics on this address, e.g. 127.0.0.1:9464 (off when empty)")
-	f.BoolVar(&o.Bus.TLS, "kafka-tls", false, "connect to --brokers over TLS")
-	f.StringVar(&o.Bus.TLSCAFile, "kafka-tls-ca", "", "PEM file of the CA that signed the brokers' certificates")
-	f.StringVar(&o.Bus.TLSCertFile, "kafka-tls-cert", "", "PEM client certificate, for mutual TLS")
-	f.StringVar(&o.Bus.TLSKeyFile, "kafka-tls-key", "", "PEM client key, for mutual TLS")
-	f.StringVar(&o.Bus.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512")
-	f.StringVar(&o.Bus.SASLUsername, "kafka-sasl-username", "", "SASL user name")
-	f.StringVar(&o.Bus.SASLPassword, "kafka-sasl-password", "", "SASL password (or set GL001_KAFKA_SASL_PASSWORD)")
+	addBusFlags(f, &o.Bus)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed iteration and the stand-in's replicas")
 	return cmd
 }

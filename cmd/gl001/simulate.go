@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -67,9 +66,7 @@ The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 			o.Partitions, o.Workers = partitions.value, workers.value
 			o.DBPoolSize, o.DBPoolOverflow = poolSize.value, poolOverflow.value
 			o.Bus.Brokers = splitList(brokers)
-			if o.Bus.SASLPassword == "" {
-				o.Bus.SASLPassword = os.Getenv("GL001_KAFKA_SASL_PASSWORD")
-			}
+			busPasswordFromEnv(&o.Bus)
 			o.Logger = slog.New(slog.NewTextHandler(s.err, nil))
 			fmt.Fprintf(s.err, "fleet: %d plants, %d sub-agents\n%s", plants.value, agents.value, f.SplitText())
 
@@ -101,13 +98,7 @@ The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 	fl.Var(replicas, "replicas", "orchestrator replica processes, 1 to 64 (0: the calculator's count)")
 	fl.StringVar(&o.Listen, "listen", simulator.DefaultListen, "front door address, host:port")
 	fl.StringVar(&brokers, "brokers", "", "Kafka bootstrap brokers, comma-separated (empty: start an embedded broker)")
-	fl.BoolVar(&o.Bus.TLS, "kafka-tls", false, "connect to --brokers over TLS")
-	fl.StringVar(&o.Bus.TLSCAFile, "kafka-tls-ca", "", "PEM file of the CA that signed the brokers' certificates")
-	fl.StringVar(&o.Bus.TLSCertFile, "kafka-tls-cert", "", "PEM client certificate, for mutual TLS")
-	fl.StringVar(&o.Bus.TLSKeyFile, "kafka-tls-key", "", "PEM client key, for mutual TLS")
-	fl.StringVar(&o.Bus.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism: plain, scram-sha-256 or scram-sha-512")
-	fl.StringVar(&o.Bus.SASLUsername, "kafka-sasl-username", "", "SASL user name")
-	fl.StringVar(&o.Bus.SASLPassword, "kafka-sasl-password", "", "SASL password (or set GL001_KAFKA_SASL_PASSWORD)")
+	addBusFlags(fl, &o.Bus)
 	fl.Var(partitions, "partitions", "partitions of agent.coordination when the stand-in creates it")
 	fl.Var(workers, "workers", "coordination workers per replica (KAFKA_CONSUMER_THREADS)")
 	fl.Var(poolSize, "db-pool-size", "DB_POOL_SIZE for the whole deployment, shared evenly by the replicas (0: the calculator's)")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/greenlang/gl001/reports/decision"
 	"github.com/greenlang/gl001/reports/triggers"
+	"github.com/greenlang/gl001/scenarios/jsonerr"
 )
 
 // ErrInput is wrapped by every error Decode returns for input that is not
@@ -51,19 +52,12 @@ type Input struct {
 // decodes, every problem with its values is reported at once, one per line,
 // e.g. "observed.json: master_cpu_percent (-3) must be ≥ 0".
 func Decode(r io.Reader, name string) (Input, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
-	if err != nil {
+	data, err := jsonerr.ReadObject(r, MaxInputBytes)
+	if errors.Is(err, jsonerr.ErrRead) {
 		return Input{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if len(data) > MaxInputBytes {
-		return Input{}, inputErr(name, fmt.Errorf("input is larger than %d bytes", MaxInputBytes))
-	}
-	start := len(data) - len(bytes.TrimLeft(data, jsonSpace))
-	if start == len(data) {
-		return Input{}, inputErr(name, errors.New("empty input, want a JSON object"))
-	}
-	if data[start] != '{' {
-		return Input{}, inputErr(name, fmt.Errorf("got %s, want a JSON object", kindOf(data[start])))
+	if err != nil {
+		return Input{}, inputErr(name, err)
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -74,7 +68,7 @@ func Decode(r io.Reader, name string) (Input, error) {
 	}
 	end := int(dec.InputOffset())
 	if rest := bytes.TrimLeft(data[end:], jsonSpace); len(rest) > 0 {
-		line, col := position(data, len(data)-len(rest))
+		line, col := jsonerr.Position(data, len(data)-len(rest))
 		return Input{}, inputErr(name, fmt.Errorf("unexpected data after the JSON object at line %d, column %d", line, col))
 	}
 
@@ -192,22 +186,15 @@ var knownFields = func() []string {
 // decodeError turns an encoding/json error into one that names the field,
 // what was found and what would be right.
 func decodeError(err error, data []byte) error {
-	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		line, col := position(data, int(syn.Offset)-1)
-		return fmt.Errorf("invalid JSON at line %d, column %d: %s", line, col, syn.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("invalid JSON: unexpected end of input")
-	case errors.As(err, &typ):
+	if errors.As(err, &typ) {
 		field := typ.Field[strings.LastIndexByte(typ.Field, '.')+1:]
 		return fmt.Errorf("%s: got %s, want %s", field, typ.Value, want(typ))
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return fmt.Errorf("unknown field %s; known fields: %s", f, strings.Join(knownFields, ", "))
 	}
-	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+	return jsonerr.Syntax(err, data)
 }
 
 // want says what JSON a field of the type typ.Type accepts.
@@ -235,30 +222,6 @@ func want(typ *json.UnmarshalTypeError) string {
 		return "a string"
 	}
 	return typ.Type.String()
-}
-
-// kindOf names the JSON value that starts with c.
-func kindOf(c byte) string {
-	switch {
-	case c == '[':
-		return "an array"
-	case c == '"':
-		return "a string"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	case c == '-' || ('0' <= c && c <= '9'):
-		return "a number"
-	}
-	return fmt.Sprintf("invalid JSON starting with %q", c)
-}
-
-// position returns the 1-based line and column (in bytes) of data[off].
-func position(data []byte, off int) (line, col int) {
-	off = max(0, min(off, len(data)))
-	before := data[:off]
-	return 1 + bytes.Count(before, []byte("\n")), off - bytes.LastIndexByte(before, '\n')
 }
 
 // checkKeys reports what encoding/json lets through but a strict reader

@@ -341,6 +341,11 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		if stop, which := th.ShouldAbort(r.sources(), time.Since(out.Start)); stop && context.Cause(runCtx) == nil {
 			abort(fmt.Errorf("abortOnFail threshold crossed: %v", which))
 			o.Logger.Warn("aborting: a threshold with abortOnFail failed", "thresholds", which)
+			// As k6: an abort interrupts in-flight iterations at once,
+			// without their gracefulStop.
+			for _, e := range r.execs {
+				e.Stop()
+			}
 		}
 	}
 	out.End = time.Now()
@@ -464,13 +469,7 @@ func (r *run) optimizeIteration(opt *client.Optimizer) executor.Iteration {
 		if res.HeatOptimization > 0 {
 			r.sample(MetricHeatOptimizationDuration, now, ms(res.HeatOptimization), tags)
 		}
-		r.sample(MetricOptimizeFailed, now, boolValue(!res.OK), tags)
-		r.sample(MetricChecks, now, boolValue(res.OK), tags)
-		r.sample(MetricIterations, now, 1, tags)
-		if !res.OK {
-			r.fails[execOptimize].add()
-			r.o.Logger.Debug("optimize failed", "status", res.Status, "err", res.Error)
-		}
+		r.outcome(execOptimize, MetricOptimizeFailed, now, res, tags)
 	}
 }
 
@@ -484,13 +483,19 @@ func (r *run) coordinateIteration(co *client.Coordinator) executor.Iteration {
 		if res.Publish > 0 {
 			r.sample(MetricCoordinationPublishDur, now, ms(res.Publish), tags)
 		}
-		r.sample(MetricCoordinationFailed, now, boolValue(!res.OK), tags)
-		r.sample(MetricChecks, now, boolValue(res.OK), tags)
-		r.sample(MetricIterations, now, 1, tags)
-		if !res.OK {
-			r.fails[execCoordinate].add()
-			r.o.Logger.Debug("coordinate failed", "err", res.Error)
-		}
+		r.outcome(execCoordinate, MetricCoordinationFailed, now, res, tags)
+	}
+}
+
+// outcome records what every iteration ends with: its failure rate, the
+// checks rate, the iterations counter, and a failure's count and reason.
+func (r *run) outcome(exec, failedMetric string, now time.Time, res client.Result, tags map[string]string) {
+	r.sample(failedMetric, now, boolValue(!res.OK), tags)
+	r.sample(MetricChecks, now, boolValue(res.OK), tags)
+	r.sample(MetricIterations, now, 1, tags)
+	if !res.OK {
+		r.fails[exec].add()
+		r.o.Logger.Debug(exec+" failed", "status", res.Status, "err", res.Error)
 	}
 }
 

@@ -14,13 +14,17 @@ import (
 
 // Executor names, as k6 spells them in options.scenarios.<name>.executor.
 const (
+	// ConstantArrivalRate starts Rate iterations per TimeUnit for Duration.
 	ConstantArrivalRate = "constant-arrival-rate"
-	RampingArrivalRate  = "ramping-arrival-rate"
+	// RampingArrivalRate starts iterations at a rate that follows Stages.
+	RampingArrivalRate = "ramping-arrival-rate"
 )
 
 // Defaults k6 applies when a scenario leaves the option out.
 const (
-	DefaultTimeUnit     = time.Second
+	// DefaultTimeUnit is the period rates are per when timeUnit is unset.
+	DefaultTimeUnit = time.Second
+	// DefaultGracefulStop is gracefulStop when it is unset.
 	DefaultGracefulStop = 30 * time.Second
 )
 

@@ -58,9 +58,9 @@ type intervalMetricJSON struct {
 	Contains ValueType `json:"contains"`
 	Count    int64     `json:"count"`
 	Sum      *float64  `json:"sum,omitempty"`
+	Last     *float64  `json:"last,omitempty"`
 	Min      *float64  `json:"min,omitempty"`
 	Max      *float64  `json:"max,omitempty"`
-	Last     *float64  `json:"last,omitempty"`
 	Trues    *int64    `json:"trues,omitempty"`
 	HDR      string    `json:"hdr,omitempty"`
 	Clamped  int64     `json:"clamped,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"sync"
 )
@@ -31,10 +32,11 @@ type IntervalWriter struct {
 	// Set it before the first Write.
 	Fsync bool
 
-	mu  sync.Mutex
-	w   io.Writer
-	f   *os.File // owned, when created by CreateIntervalFile
-	err error    // sticky: after a failed write the stream may hold a partial line
+	mu     sync.Mutex
+	w      io.Writer
+	f      *os.File // owned, when created by CreateIntervalFile
+	err    error    // sticky: after a failed write the stream may hold a partial line
+	closed bool
 }
 
 // CreateIntervalFile creates (or truncates) path and writes h as its first
@@ -104,19 +106,22 @@ func (w *IntervalWriter) writeLine(line []byte) error {
 	return nil
 }
 
-// Close closes the file when the writer created it. It is safe to call twice.
+// Close ends the stream, closing the file when CreateIntervalFile opened
+// it; a later Write returns os.ErrClosed. It is safe to call twice.
 func (w *IntervalWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.f == nil {
+	if w.closed {
 		return nil
 	}
-	err := w.f.Close()
-	w.f = nil
+	w.closed = true
 	if w.err == nil {
 		w.err = os.ErrClosed
 	}
-	return err
+	if w.f == nil {
+		return nil
+	}
+	return w.f.Close()
 }
 
 // IntervalReader reads an intervals.ndjson stream one interval at a time,
@@ -240,7 +245,7 @@ func (ir *IntervalReader) Next() (Interval, bool) {
 }
 
 // All ranges over the remaining intervals; check Err afterwards.
-func (ir *IntervalReader) All() func(yield func(Interval) bool) {
+func (ir *IntervalReader) All() iter.Seq[Interval] {
 	return func(yield func(Interval) bool) {
 		for {
 			iv, ok := ir.Next()

@@ -51,13 +51,15 @@ func (t *Type) UnmarshalText(b []byte) error {
 // are milliseconds.
 type ValueType int
 
-// The k6 value types this harness uses. k6's "data" (bytes) is not needed.
+// The k6 value types. The harness records Default and Time; Data is there so
+// that k6's own files read back.
 const (
 	Default ValueType = iota // a plain number
 	Time                     // milliseconds
+	Data                     // bytes
 )
 
-var valueTypeNames = [...]string{Default: "default", Time: "time"}
+var valueTypeNames = [...]string{Default: "default", Time: "time", Data: "data"}
 
 // String returns k6's name for v.
 func (v ValueType) String() string {
@@ -83,15 +85,14 @@ func (v *ValueType) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("value type %q: %w (want default or time)", b, ErrUnknownType)
+	return fmt.Errorf("value type %q: %w (want default, time or data)", b, ErrUnknownType)
 }
 
 // Errors callers may branch on.
 var (
-	ErrUnknownType   = errors.New("unknown type")
-	ErrBadName       = errors.New("invalid metric name")
-	ErrConflict      = errors.New("metric already declared with another type")
-	ErrUnknownMetric = errors.New("unknown metric")
+	ErrUnknownType = errors.New("unknown type")
+	ErrBadName     = errors.New("invalid metric name")
+	ErrConflict    = errors.New("metric already declared with another type")
 )
 
 // Metric is a declared metric. Create it with Registry.New; the fields are

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -22,10 +22,14 @@ const trendBatch = 256
 // Registry is where the runner declares its metrics and records samples.
 //
 // Recording (Add) is safe for concurrent use from any number of goroutines.
-// Samples land in one of a fixed set of shards picked at random, each
-// guarded by its own small mutex, so goroutines rarely wait for each other;
-// trend values are batched per shard and recorded into the metric's interval
-// histogram trendBatch at a time.
+// Samples land in one of a fixed set of shards (two per CPU), each guarded by
+// its own small mutex. A sync.Pool hands each P (Go's per-CPU scheduler
+// slot) the same shard again and again, so a shard's lock and state stay in
+// one core's cache and goroutines seldom wait for each other; if the pool
+// is emptied (by a GC) shards are handed out again round robin, and the
+// mutex keeps a shard that two Ps share correct. Trend values are batched
+// per shard and recorded into the metric's interval histogram trendBatch at
+// a time.
 //
 // Flush closes the interval in progress: it drains every shard, swaps in
 // fresh per-interval state, returns the interval's data and folds it into the
@@ -35,9 +39,12 @@ const trendBatch = 256
 // interval. New, Flush, Totals and Header serialise on one lock and may be
 // called from any goroutine.
 type Registry struct {
-	shards   []shard
-	mask     uint32
-	gaugeSeq atomic.Uint64 // orders gauge sets across shards
+	shards []shard
+	pick   sync.Pool     // of *shard: which shard this P records into
+	next   atomic.Uint32 // round robin for pick.New
+	_      [64]byte      // keeps gaugeSeq's writes off the lines Add reads
+	// gaugeSeq orders gauge sets across shards.
+	gaugeSeq atomic.Uint64
 
 	mu       sync.Mutex // guards the fields below
 	metrics  []*Metric
@@ -56,7 +63,10 @@ type shard struct {
 	_  [96]byte
 }
 
-// shardMetric is one metric's not-yet-flushed samples in one shard.
+// shardMetric is one metric's not-yet-flushed samples in one shard, padded
+// to two cache lines so that shards written by different cores do not share
+// one (Go's allocator size classes for such slices are multiples of 64 bytes,
+// which in practice aligns them).
 type shardMetric struct {
 	n        int64   // samples (counter, gauge, rate)
 	sum      float64 // counter
@@ -66,6 +76,7 @@ type shardMetric struct {
 	min, max float64 // gauge
 	rejected int64   // NaN and ±Inf samples
 	buf      []float64
+	_        [40]byte
 }
 
 // liveMetric is one metric's interval state, fed by shard drains.
@@ -77,6 +88,7 @@ type liveMetric struct {
 	spare     *hdrhistogram.Histogram
 	gaugeSet  bool
 	gaugeLast float64
+	gaugeSeq  uint64
 }
 
 // agg is a metric's aggregate over one interval.
@@ -94,16 +106,14 @@ type agg struct {
 
 // NewRegistry returns an empty registry whose first interval starts at start.
 func NewRegistry(start time.Time) *Registry {
-	n := 8
-	for n < 4*runtime.GOMAXPROCS(0) && n < 1024 {
-		n *= 2
-	}
 	r := &Registry{
-		shards:   make([]shard, n),
-		mask:     uint32(n - 1),
+		shards:   make([]shard, max(4, 2*runtime.GOMAXPROCS(0))),
 		byName:   map[string]*Metric{},
 		runStart: start,
 		start:    start,
+	}
+	r.pick.New = func() any {
+		return &r.shards[int(r.next.Add(1))%len(r.shards)]
 	}
 	return r
 }
@@ -174,7 +184,7 @@ func (r *Registry) Add(m *Metric, value float64) {
 	if m.reg != r {
 		panic(fmt.Sprintf("metrics: Add(%q) on a registry that did not declare it", m.Name))
 	}
-	s := &r.shards[rand.Uint32()&r.mask]
+	s := r.pick.Get().(*shard)
 	s.mu.Lock()
 	if m.id >= len(s.m) {
 		s.m = append(s.m, make([]shardMetric, m.id+1-len(s.m))...)
@@ -211,6 +221,7 @@ func (r *Registry) Add(m *Metric, value float64) {
 		sm.lastSeq = r.gaugeSeq.Add(1)
 	}
 	s.mu.Unlock()
+	r.pick.Put(s)
 }
 
 // AddDuration records d on a Time metric, in milliseconds.
@@ -318,7 +329,13 @@ func (r *Registry) Flush(now time.Time) Interval {
 			im.Trues = a.trues
 		case Gauge:
 			if a.n > 0 {
-				lm.gaugeSet, lm.gaugeLast = true, a.last
+				// A set racing this Flush can land in the next interval
+				// although a later one landed in this; the order of sets
+				// decides the value, not the interval.
+				if a.lastSeq > lm.gaugeSeq {
+					lm.gaugeLast, lm.gaugeSeq = a.last, a.lastSeq
+				}
+				lm.gaugeSet = true
 				im.Min, im.Max = a.min, a.max
 			} else {
 				im.Min, im.Max = lm.gaugeLast, lm.gaugeLast
@@ -387,3 +404,7 @@ func (r *Registry) Header(meta json.RawMessage) Header {
 	}
 	return h
 }
+
+// Compile-time check of the padding above.
+var _ [0]struct{} = [unsafe.Sizeof(shardMetric{}) - 128]struct{}{}
+var _ [0]struct{} = [unsafe.Sizeof(shard{}) - 128]struct{}{}

@@ -10,9 +10,13 @@ import (
 )
 
 // Sink is one metric's aggregate over a run (or any span of intervals), the
-// values k6 reports and thresholds test. Trend percentiles come from an HDR
-// histogram and are within 0.1% (3 significant digits) of the exact value,
-// clamped to the exact min and max; avg, min and max are exact.
+// values k6 reports and thresholds test. avg, min and max are exact. Trend
+// percentiles come from the HDR histogram: the sample at nearest rank
+// (rank = p/100·count + 0.5, at least 1), reported as the upper edge of its
+// histogram bucket and clamped to the exact min and max, so never below the
+// true sample and within 0.1% (3 significant digits) above it. k6 instead
+// interpolates between neighbouring samples; the two agree to within the
+// gap between neighbouring samples plus 0.1%.
 //
 // A Sink is not safe for concurrent use.
 type Sink struct {

@@ -156,8 +156,14 @@ func TestTypeText(t *testing.T) {
 	if err := typ.UnmarshalText([]byte("histogram")); err == nil {
 		t.Error(`UnmarshalText("histogram") succeeded`)
 	}
+	for name, want := range map[string]metrics.ValueType{"default": metrics.Default, "time": metrics.Time, "data": metrics.Data} {
+		var vt metrics.ValueType
+		if err := vt.UnmarshalText([]byte(name)); err != nil || vt != want || vt.String() != name {
+			t.Errorf("UnmarshalText(%q) = %v, %v", name, vt, err)
+		}
+	}
 	var vt metrics.ValueType
-	if err := vt.UnmarshalText([]byte("time")); err != nil || vt != metrics.Time {
-		t.Errorf(`UnmarshalText("time") = %v, %v`, vt, err)
+	if err := vt.UnmarshalText([]byte("bytes")); err == nil {
+		t.Error(`UnmarshalText("bytes") succeeded`)
 	}
 }

@@ -63,9 +63,9 @@ type summaryState struct {
 }
 
 type summaryMetric struct {
-	Type       Type                       `json:"type"`
-	Contains   ValueType                  `json:"contains"`
-	Values     map[string]float64         `json:"values"`
+	Type       Type                        `json:"type"`
+	Contains   ValueType                   `json:"contains"`
+	Values     map[string]float64          `json:"values"`
 	Thresholds map[string]summaryThreshold `json:"thresholds,omitempty"`
 }
 

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/greenlang/gl001/simulator"
+)
+
+// TestMain lets this binary serve as a stand-in replica for run tests.
+func TestMain(m *testing.M) {
+	simulator.MaybeRunReplica()
+	os.Exit(m.Run())
+}
+
+func writeScenario(t *testing.T, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, "scenario.json")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const tiny = `{"test_name": "cli_test", "duration_minutes": 0.05, "plants": 2, "sub_agents": 6,
+  "heat_optimization_requests_per_minute": 120, "agent_coordination_events_per_second": 10,
+  "ramp_up_minutes": 0, "replicas": 1, "partitions": 2%s}`
+
+func TestRunExitCodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs load tests against replica processes")
+	}
+	dir := t.TempDir()
+	ok := writeScenario(t, dir, strings.Replace(tiny, "%s", "", 1))
+	r := gl001(t, "", false, "run", ok, "--out", filepath.Join(dir, "ok"))
+	r.expect(t, 0, []string{"run complete", "optimize", "✓ gl001_optimize_duration p(95)<2000", "results: " + filepath.Join(dir, "ok")}, nil)
+	if _, err := os.Stat(filepath.Join(dir, "ok", "summary.json")); err != nil {
+		t.Error(err)
+	}
+
+	failing := filepath.Join(t.TempDir(), "fail.json")
+	_ = os.WriteFile(failing, []byte(strings.Replace(tiny, "%s", `, "thresholds": {"gl001_optimize_duration": ["max<0.001"]}`, 1)), 0o644)
+	gl001(t, "", false, "run", failing, "--out", filepath.Join(dir, "fail")).
+		expect(t, exitThresholds, []string{"✗ gl001_optimize_duration max<0.001"}, []string{"thresholds failed"})
+}
+
+func TestRunInterruptedBySignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a load test against replica processes")
+	}
+	dir := t.TempDir()
+	long := writeScenario(t, dir, strings.Replace(strings.Replace(tiny, "%s", "", 1), `"duration_minutes": 0.05`, `"duration_minutes": 2`, 1))
+	sigs := make(chan os.Signal, 1)
+	time.AfterFunc(4*time.Second, func() { sigs <- os.Interrupt })
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := run([]string{"run", long, "--out", filepath.Join(dir, "r")}, streams{in: strings.NewReader(""), out: &out, err: &errb,
+		isTerminal: func() bool { return false }, signals: sigs})
+	if code != exitFailed || time.Since(start) > 40*time.Second {
+		t.Fatalf("exit %d after %s, want 1 soon after the signal; stderr %s", code, time.Since(start), errb.String())
+	}
+	if !strings.Contains(out.String(), "stopped early: interrupted") || !strings.Contains(errb.String(), "partial results in") {
+		t.Errorf("stdout %q stderr %q", out.String(), errb.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "r", "summary.json")); err != nil || !bytes.Contains(b, []byte(`"complete": false`)) {
+		t.Errorf("partial summary: %v", err)
+	}
+}
+
+func TestRunBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeScenario(t, dir, `{"test_name": "x", "duration_minutes": 1, "ramp_up_minutes": 5, "plants": 15, "sub_agents": 75,
+	  "heat_optimization_requests_per_minute": -1, "agent_coordination_events_per_second": 50, "colour": "red"}`)
+	tests := []struct {
+		name   string
+		args   []string
+		stderr []string
+	}{
+		{"missing file", []string{"run", filepath.Join(dir, "nope.json")}, []string{"nope.json", "short_load_test.json"}},
+		{"every problem named", []string{"run", bad}, []string{`unknown field "colour"`}},
+		{"no scenario", []string{"run"}, []string{"exactly 1 argument (SCENARIO)"}},
+		{"two folders", []string{"run", "smoke_test.json", "--out", "a", "--out", "b"}, []string{`the results folder is already "a"`}},
+		{"unknown output", []string{"run", "smoke_test.json", "--out", "csv=x.csv"}, []string{`unknown output "csv"`}},
+		{"interval", []string{"run", "smoke_test.json", "--interval", "1ms"}, []string{`"--interval"`, "from 100ms to 1m"}},
+		{"target without brokers", []string{"run", "smoke_test.json", "--target", "http://127.0.0.1:1", "--out", filepath.Join(dir, "t")}, []string{"--brokers is required with --target"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gl001(t, "", false, tt.args...).expect(t, exitBadInput, nil, tt.stderr)
+		})
+	}
+}
