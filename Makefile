@@ -8,6 +8,13 @@ LDFLAGS := -X main.version=$(VERSION)
 # The race detector needs cgo; without a C compiler the tests still run.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
+.PHONY: all build run test vet bench fuzz fmt clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gl001
+
 # The main job: the calculator's plan for the guide's fleet (15 plants,
 # 75 sub-agents), then the short load test against the stand-in deployment
 # (about two minutes). SCENARIO=multi_plant_load_test.json runs the guide's
