@@ -499,8 +499,14 @@ func (r *run) outcome(exec, failedMetric string, now time.Time, res client.Resul
 	}
 }
 
-// executorExtra is what each interval line records of the executors.
-type executorExtra struct {
+// ExecutorsExtraKey is the intervals.ndjson extra key under which each
+// interval records a map of scenario name ("optimize", "coordinate") to
+// ExecutorExtra.
+const ExecutorsExtraKey = "executors"
+
+// ExecutorExtra is what each interval line records of one executor: the
+// schedule's rate and cumulative counts at the interval's end.
+type ExecutorExtra struct {
 	TargetPerSecond float64 `json:"target_per_second"`
 	Started         int64   `json:"started"`
 	Dropped         int64   `json:"dropped"`
@@ -516,7 +522,7 @@ type executorExtra struct {
 func (r *run) flush(last map[string]executor.Stats) metrics.Interval {
 	now := time.Now()
 	var active, allocated int64
-	extra := map[string]executorExtra{}
+	extra := map[string]ExecutorExtra{}
 	for _, e := range r.execs {
 		st := e.Stats()
 		if d := st.Dropped - last[e.Name()].Dropped; d > 0 {
@@ -524,7 +530,7 @@ func (r *run) flush(last map[string]executor.Stats) metrics.Interval {
 		}
 		active += st.ActiveVUs
 		allocated += st.AllocatedVUs
-		extra[e.Name()] = executorExtra{TargetPerSecond: st.TargetRate, Started: st.Started, Dropped: st.Dropped,
+		extra[e.Name()] = ExecutorExtra{TargetPerSecond: st.TargetRate, Started: st.Started, Dropped: st.Dropped,
 			Failed: r.fails[e.Name()].get(), ActiveVUs: st.ActiveVUs, AllocatedVUs: st.AllocatedVUs,
 			ElapsedSeconds: st.Elapsed.Seconds(), Expected: st.Expected}
 	}
@@ -535,7 +541,7 @@ func (r *run) flush(last map[string]executor.Stats) metrics.Interval {
 		if iv.Extra == nil {
 			iv.Extra = map[string]json.RawMessage{}
 		}
-		iv.Extra["executors"] = b
+		iv.Extra[ExecutorsExtraKey] = b
 	}
 	return iv
 }

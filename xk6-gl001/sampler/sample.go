@@ -1,0 +1,104 @@
+// Package sampler reads the target while a load test runs: CPU and memory
+// of every orchestrator replica, Kafka consumer lag of group
+// gl-001-orchestrator, the orchestrator's own metrics and its database
+// pool, and (with --kube) the HPA's status. Each interval's readings are
+// one Sample, stored in intervals.ndjson under extra["samples"], so the
+// report can be rebuilt from that file alone.
+//
+// A sampler that fails records a Gap with its reason; the run goes on,
+// and the report shows the gap, never a zero in its place.
+package sampler
+
+import (
+	"context"
+	"time"
+)
+
+// ExtraKey is the intervals.ndjson extra key a Sample is stored under.
+const ExtraKey = "samples"
+
+// Sample is one interval's readings. A part that was not read (no such
+// sampler configured, or it failed) is nil/empty; a failure is in Gaps.
+type Sample struct {
+	At       time.Time      `json:"at"`
+	Replicas []ReplicaUsage `json:"replicas,omitempty"`
+	Lag      *Lag           `json:"lag,omitempty"`
+	Target   *TargetMetrics `json:"target,omitempty"`
+	Database *Database      `json:"database,omitempty"`
+	HPA      *HPA           `json:"hpa,omitempty"`
+	Gaps     []Gap          `json:"gaps,omitempty"`
+}
+
+// ReplicaUsage is one orchestrator replica's resource use over the last
+// interval. Percentages are of the capacity calculator's per-replica
+// limits (cpu_millicores, memory_mib) for the scenario's fleet.
+type ReplicaUsage struct {
+	ID            string  `json:"id"` // replica id, or pod name
+	PID           int     `json:"pid,omitempty"`
+	CPUMillicores float64 `json:"cpu_millicores"`
+	MemoryMiB     float64 `json:"memory_mib"`
+	CPUPercent    float64 `json:"cpu_percent"`    // of the CPU limit
+	MemoryPercent float64 `json:"memory_percent"` // of the memory limit
+}
+
+// Lag is the consumer lag of the orchestrator's group on its topic: in
+// messages (log end offset − committed offset, summed and per partition)
+// and in seconds, estimated as kafka-lag-exporter does, by interpolating
+// when the log end offset was at the committed offset from the history of
+// end offsets.
+type Lag struct {
+	Group        string          `json:"group"`
+	Topic        string          `json:"topic"`
+	Messages     int64           `json:"messages"`
+	PerPartition map[int32]int64 `json:"per_partition,omitempty"`
+	Seconds      float64         `json:"seconds"`
+}
+
+// TargetMetrics are the orchestrator's own figures, scraped from its
+// Prometheus /metrics (parsed with the Prometheus libraries) and summed or
+// maxed over replicas: the guide's HPA metrics and the gl_001_ counters.
+type TargetMetrics struct {
+	OrchestrationLatencyP95Seconds float64 `json:"orchestration_latency_p95_seconds"`  // worst replica
+	HeatOptimizationTimeP95Seconds float64 `json:"heat_optimization_time_p95_seconds"` // worst replica
+	AgentCoordinationPerSecond     float64 `json:"agent_coordination_per_second"`      // summed
+	BoilerCalculationQueueDepth    float64 `json:"boiler_calculation_queue_depth"`     // summed
+	RequestsTotal                  float64 `json:"requests_total"`                     // gl_001_orchestration_requests_total
+	CoordinationFailuresTotal      float64 `json:"coordination_failures_total"`        // gl_001_subagent_coordination_failures_total
+	Series                         int     `json:"series"`                             // series parsed, for the record
+}
+
+// Database is the orchestrator's connection pool, from
+// /api/v1/metrics/database (the guide's connection_pool object).
+type Database struct {
+	Size         int64   `json:"size"`
+	InUse        int64   `json:"in_use"`
+	Available    int64   `json:"available"`
+	WaitCount    int64   `json:"wait_count"`
+	Timeouts     int64   `json:"timeouts"`
+	MaxInUse     int64   `json:"max_in_use"`
+	InUsePercent float64 `json:"in_use_percent"` // in_use / size × 100
+}
+
+// HPA is the status of the orchestrator's HorizontalPodAutoscaler
+// (autoscaling/v2), with --kube.
+type HPA struct {
+	Name            string             `json:"name"`
+	MinReplicas     int32              `json:"min_replicas"`
+	MaxReplicas     int32              `json:"max_replicas"`
+	CurrentReplicas int32              `json:"current_replicas"`
+	DesiredReplicas int32              `json:"desired_replicas"`
+	Metrics         map[string]float64 `json:"metrics,omitempty"` // current value per metric, e.g. "cpu": 45 (%)
+}
+
+// Gap is a sampler that could not read this interval, and why.
+type Gap struct {
+	Sampler string `json:"sampler"` // "replicas", "lag", "target", "database", "hpa"
+	Reason  string `json:"reason"`
+}
+
+// Sampler fills its part of a Sample. An error becomes a Gap; the caller
+// bounds ctx.
+type Sampler interface {
+	Name() string
+	Sample(ctx context.Context, s *Sample) error
+}
