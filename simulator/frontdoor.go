@@ -31,6 +31,11 @@ type frontDoor struct {
 	sup        *supervisor.Supervisor
 	prediction capacity.Prediction
 	client     *http.Client
+
+	self       string     // the front door's own URL, for self load tests
+	brokers    []string   // the Kafka the stand-in uses
+	token      string     // bearer token of the load-test endpoint; "" turns it off
+	loadTester LoadTester // nil: the endpoint answers 501
 }
 
 func (f *frontDoor) handler() http.Handler {
@@ -42,6 +47,8 @@ func (f *frontDoor) handler() http.Handler {
 	mux.HandleFunc("GET "+api.PathDatabase, f.database)
 	mux.HandleFunc("GET "+api.PathCapacity, f.capacity)
 	mux.HandleFunc("GET "+api.PathPrometheus, f.prometheus)
+	mux.HandleFunc("POST "+PathLoadTest, f.startLoadTest)
+	mux.HandleFunc("GET "+PathLoadTestReport, f.loadTestReport)
 	mux.Handle("/", f.sup.FrontDoor())
 	return mux
 }

@@ -49,6 +49,12 @@ type Options struct {
 	DBPoolTimeout  time.Duration // DB_POOL_TIMEOUT; 30 s
 	DBQueryTime    time.Duration // service time of one query; 2 ms
 
+	// APIToken is the bearer token POST /api/v1/test/load-test requires;
+	// empty turns the endpoint off.
+	APIToken string
+	// LoadTester runs the load tests that endpoint starts; nil answers 501.
+	LoadTester LoadTester
+
 	// Executable is the binary re-executed for each replica; os.Executable().
 	Executable string
 	Logger     *slog.Logger
@@ -241,9 +247,10 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulator: replicas: %w", err)
 	}
-	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second}}
-	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.apiURL = "http://" + ln.Addr().String()
+	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second},
+		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester}
+	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.serveDone)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -281,6 +288,9 @@ func (s *StandIn) Replicas() []supervisor.Replica { return s.sup.Replicas() }
 func (s *StandIn) Stop() error {
 	s.stopOnce.Do(func() {
 		var errs []error
+		if s.opts.LoadTester != nil {
+			s.opts.LoadTester.Close()
+		}
 		if s.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			errs = append(errs, s.srv.Shutdown(ctx))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/xk6-gl001/selftest"
 )
 
 func newSimulateCmd(s streams) *cobra.Command {
@@ -29,6 +31,7 @@ func newSimulateCmd(s streams) *cobra.Command {
 		brokers        string
 		seed           uint64
 		exampleRequest bool
+		resultsDir     string
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate [flags]",
@@ -47,7 +50,10 @@ and logs to stderr. Ctrl-C (SIGINT) or SIGTERM stops everything.
 
 The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 /api/v1/metrics, /api/v1/metrics/load-distribution, /api/v1/metrics/database,
-/api/v1/capacity, and Prometheus /metrics.`,
+/api/v1/capacity, and Prometheus /metrics. With --api-token, the guide's
+POST /api/v1/test/load-test (a scenario.json body, bearer token) runs gl001
+against the stand-in in the background, and GET /api/v1/test/load-test/report
+answers the latest report.`,
 		Example: `  gl001 simulate
   gl001 simulate --plants 20 --agents 99 --replicas 3 --listen 127.0.0.1:9000
   gl001 simulate --example-request | curl -s -d @- http://127.0.0.1:8000/api/v1/optimize`,
@@ -68,6 +74,11 @@ The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 			o.Bus.Brokers = splitList(brokers)
 			busPasswordFromEnv(&o.Bus)
 			o.Logger = slog.New(slog.NewTextHandler(s.err, nil))
+			if o.APIToken == "" {
+				o.APIToken = os.Getenv("GL001_API_TOKEN")
+			}
+			runner := &selftest.Runner{Dir: resultsDir, Logger: o.Logger, Report: reportJSON}
+			o.LoadTester = runner
 			fmt.Fprintf(s.err, "fleet: %d plants, %d sub-agents\n%s", plants.value, agents.value, f.SplitText())
 
 			ctx, hard, stop := onSignal(cmd.Context(), s.signals)
@@ -106,6 +117,8 @@ The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
 	fl.DurationVar(&o.DBPoolTimeout, "db-pool-timeout", 30*time.Second, "DB_POOL_TIMEOUT: longest wait for a pooled connection")
 	fl.DurationVar(&o.DBQueryTime, "db-query-time", 2*time.Millisecond, "service time of one database query")
 	fl.Uint64Var(&seed, "seed", 1, "seed of the simulated fleet")
+	fl.StringVar(&o.APIToken, "api-token", "", "bearer token that POST /api/v1/test/load-test requires (or GL001_API_TOKEN); empty: that endpoint is off")
+	fl.StringVar(&resultsDir, "results", "results", "folder where load tests started through the API write their results")
 	fl.BoolVar(&exampleRequest, "example-request", false, "print one optimization request from the fleet model and exit")
 	return cmd
 }
