@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/progress"
@@ -27,6 +28,9 @@ func newRunCmd(s streams) *cobra.Command {
 		outs     []string
 		verbose  bool
 		interval time.Duration
+		rf       *reportFlags
+		kube     bool
+		kubeOpts engine.KubeOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO [--target URL] [--brokers LIST] [--out DIR] [--out json=FILE]",
@@ -45,9 +49,14 @@ With no --target, run starts the stand-in GL-001 deployment on 127.0.0.1 (the
 scenario's replicas, or the capacity calculator's) with an embedded Kafka
 broker, and stops it at the end.
 
+While it runs, samplers read every replica's CPU and memory (/proc for the
+stand-in, metrics.k8s.io with --kube), the consumer lag of gl-001-orchestrator,
+the orchestrator's /metrics and its database pool.
+
 Writes into the results folder (default results/<test_name>-<UTC time>/):
   intervals.ndjson  one line per interval, flushed as the run goes
   summary.json      k6's end-of-test summary data, plus a "gl001" section
+  report.md, report.html, junit.xml, *.png, *.svg   the validation report
 and with --out json=FILE, k6's --out json lines.
 
 Thresholds default to the guide's triggers table:
@@ -59,7 +68,8 @@ Ctrl-C stops gracefully and still writes the summary, marked not complete;
 a second Ctrl-C stops at once.
 
 Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
-1 anything else (a run that could not start, or was interrupted).`,
+1 anything else (a run that could not start, was interrupted, or with
+--fail-on critical a report whose verdict is fail).`,
 		Example: `  gl001 run short_load_test.json
   gl001 run multi_plant_load_test.json --out results/expansion
   gl001 run my_scenario.json --target http://gl-001.greenlang:8000 --brokers kafka-0:9092 --out json=points.json`,
@@ -79,6 +89,9 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 				return badInput(fmt.Errorf("invalid argument %q for \"--interval\" flag: must be from 100ms to 1m", interval))
 			}
 			o.Interval = interval
+			if kube {
+				o.Kube = &kubeOpts
+			}
 			level := slog.LevelWarn
 			if verbose {
 				level = slog.LevelDebug
@@ -105,15 +118,22 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 				return err // never started; nothing to report
 			}
 			writeRunSummary(s.out, out)
-			switch {
-			case err != nil:
+			if err != nil {
 				return err
+			}
+			rep, rerr := report.Generate(out.Dir, rf.options())
+			if rep.Verdict != "" {
+				writeVerdict(s.out, out.Dir, rep)
+			}
+			switch {
+			case rerr != nil:
+				return fmt.Errorf("report: %w", rerr)
 			case !out.Complete:
 				return &exitError{code: exitFailed, err: fmt.Errorf("run stopped early (%s); partial results in %s", out.Stopped, out.Dir)}
 			case !out.Passed:
 				return &exitError{code: exitThresholds, err: errors.New("thresholds failed")}
 			}
-			return nil
+			return rf.verdictExit(rep)
 		}),
 	}
 	f := cmd.Flags()
@@ -127,6 +147,15 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve the harness's own Prometheus metrics on this address, e.g. 127.0.0.1:9464 (off when empty)")
 	addBusFlags(f, &o.Bus)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed iteration and the stand-in's replicas")
+	f.IntVar(&o.StandInDBPoolSize, "db-pool-size", 0, "stand-in only: DB_POOL_SIZE for the whole deployment (0: the calculator's); a small pool rehearses an under-provisioned database")
+	f.DurationVar(&o.StandInDBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
+	f.BoolVar(&kube, "kube", false, "sample the orchestrator's pods (metrics.k8s.io) and HPA through the Kubernetes API instead of local processes")
+	f.StringVar(&kubeOpts.Kubeconfig, "kubeconfig", "", "kubeconfig file for --kube (empty: in-cluster, then the usual loading rules)")
+	f.StringVar(&kubeOpts.Context, "kube-context", "", "kubeconfig context for --kube")
+	f.StringVar(&kubeOpts.Namespace, "namespace", "greenlang", "namespace of the orchestrator, for --kube")
+	f.StringVar(&kubeOpts.LabelSelector, "selector", "app=gl-001-process-heat-orchestrator", "label selector of the orchestrator's pods, for --kube")
+	f.StringVar(&kubeOpts.HPAName, "hpa", "gl-001-process-heat-orchestrator-hpa", "the orchestrator's HorizontalPodAutoscaler, for --kube")
+	rf = addReportFlags(f)
 	return cmd
 }
 

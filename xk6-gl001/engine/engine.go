@@ -32,6 +32,7 @@ import (
 	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/progress"
+	"github.com/greenlang/gl001/xk6-gl001/sampler"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
@@ -63,9 +64,19 @@ type Options struct {
 	Version     string
 	Logger      *slog.Logger
 
-	// Observe, when set, is called at every interval edge after the flush,
-	// with the interval's data; samplers use it to add their readings.
-	Observe func(iv *metrics.Interval)
+	// Kube, when set, samples the orchestrator's pods and HPA through the
+	// Kubernetes API instead of local processes.
+	Kube *KubeOptions
+	// NoSamplers turns the samplers off (the run records only what the
+	// load side measures).
+	NoSamplers bool
+
+	// StandInDBPoolSize and StandInDBQueryTime size the stand-in's
+	// database pool (DB_POOL_SIZE for the deployment, and one query's
+	// service time) instead of the calculator's pool and 2 ms: a way to
+	// rehearse an under-provisioned deployment. Ignored with Target.
+	StandInDBPoolSize  int
+	StandInDBQueryTime time.Duration
 }
 
 func (o *Options) defaults() {
@@ -247,9 +258,10 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	}
 
 	out := Outcome{Dir: o.OutDir, Target: o.Target, Brokers: o.Bus.Brokers, Prediction: o.Scenario.Prediction(), Scenarios: map[string]ScenarioOutcome{}}
+	var si *simulator.StandIn
 	if o.Target == "" {
-		si, err := startStandIn(ctx, o)
-		if err != nil {
+		var err error
+		if si, err = startStandIn(ctx, o); err != nil {
 			return out, err
 		}
 		defer si.Stop()
@@ -262,6 +274,13 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, fmt.Errorf("%w: %s: %w", ErrInput, o.ScenarioFile, err)
 	}
 	r := &run{o: o, th: th, fails: map[string]*counter{execOptimize: {}, execCoordinate: {}}}
+	var samplers *sampler.Set
+	if !o.NoSamplers {
+		if samplers, err = r.samplers(out.Target, si, o.Bus.Brokers); err != nil {
+			return out, err
+		}
+		defer samplers.Close()
+	}
 	iterations, closeClients, err := r.clients(ctx, out.Target, f, configs)
 	if err != nil {
 		return out, err
@@ -330,8 +349,10 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 			done = true
 		}
 		iv := r.flush(last)
-		if o.Observe != nil {
-			o.Observe(&iv)
+		if samplers != nil {
+			if b, err := json.Marshal(samplers.Sample(ctx, iv.End)); err == nil {
+				iv.Extra[sampler.ExtraKey] = b
+			}
 		}
 		if err := iw.Write(iv); err != nil && writeErr == nil {
 			writeErr = err
@@ -386,6 +407,7 @@ func startStandIn(ctx context.Context, o Options) (*simulator.StandIn, error) {
 	si, err := simulator.Start(sctx, simulator.Options{
 		Plants: o.Scenario.Plants, Agents: o.Scenario.SubAgents, Replicas: o.Scenario.Replicas,
 		Listen: "127.0.0.1:0", Bus: o.Bus, Partitions: o.Scenario.Partitions, Logger: o.Logger,
+		DBPoolSize: o.StandInDBPoolSize, DBQueryTime: o.StandInDBQueryTime,
 	})
 	if errors.Is(err, simulator.ErrOptions) {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
