@@ -1,0 +1,324 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/greenlang/gl001/reports/decision"
+	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/reports/triggers"
+	"github.com/greenlang/gl001/xk6-gl001/engine"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/thresholds"
+)
+
+// Evaluate builds the report of run. It does not fail: what it cannot
+// read or compute is reported as not observed, or, for the thresholds,
+// in ThresholdsError, and shows in the verdict.
+//
+// The verdict is:
+//   - fail when a threshold failed, a health trigger (the seven measured
+//     rows) is critical, or a planning row (plant count, sub-agent count)
+//     at warning or critical had its action not taken;
+//   - otherwise warning when a health trigger is warning, not observed, or
+//     observed through sampler gaps (the missing readings may hold the
+//     peak); a planning action could not be verified; the run is
+//     incomplete (see Completeness: a run stopped early or a truncated
+//     file is at most a warning); the thresholds could not be built; or
+//     an executor dropped more than MaxDroppedPercent of its expected
+//     iterations;
+//   - otherwise pass.
+//
+// A run without sampler readings (CPU, memory, pool, lag not observed) is
+// therefore a warning, not a fail: nothing was seen to go wrong, but the
+// report cannot vouch for what it did not see.
+func Evaluate(run *runlog.Run, opts Options) Report {
+	info := runInfo(run)
+	pred := run.Meta.Prediction
+	if pred.Replicas == 0 {
+		pred = run.Meta.Scenario.Prediction()
+	}
+	o := observe(run, opts)
+	in := o.triggerInput(info)
+
+	ctx := opts.Context
+	if opts.PlantsToAdd != nil {
+		ctx.PlantsToAdd = opts.PlantsToAdd
+	}
+	pts := steady(o.points, run.Start(), run.Meta.Scenario.RampUp(), run.Meta.Scenario.Duration())
+	ctx, trends := deriveTrends(ctx, pts)
+	diag := decision.Diagnose(in, ctx)
+	if diag == nil {
+		diag = []decision.Diagnosis{}
+	}
+
+	r := Report{
+		Completeness: completeness(run, opts),
+		Run:          info,
+		Predicted:    pred,
+		Observed:     o.Observed,
+		Comparison:   compare(o, pred),
+		Triggers:     triggerRows(o, in, pred),
+		Trends:       trends,
+		Context:      ctx,
+		Diagnosis:    diag,
+		RightSizing:  rightSize(o, pred),
+		Schedule:     schedule(run),
+		Gaps:         o.gaps,
+	}
+	r.Thresholds, r.ThresholdsError = evaluateThresholds(run, opts.Thresholds)
+	r.Verdict, r.Reasons = r.judge()
+	r.Why = r.why()
+	return r
+}
+
+func runInfo(run *runlog.Run) RunInfo {
+	m := run.Meta
+	s := m.Scenario
+	info := RunInfo{
+		TestName: s.TestName, ScenarioFile: m.ScenarioFile,
+		Plants: s.Plants, SubAgents: s.SubAgents,
+		RequestsPerMinute: s.HeatOptimizationRequestsPerMinute, EventsPerSecond: s.AgentCoordinationEventsPerSecond,
+		DurationMinutes: s.DurationMinutes, RampUpMinutes: s.RampUpMinutes,
+		Target: m.Target, StandIn: m.StandIn, Brokers: slices.Clone(m.Brokers),
+		Start: run.Start(), End: run.End(), Intervals: len(run.Intervals),
+		IntervalSeconds: m.IntervalSeconds, Version: m.Version, Dir: run.Dir,
+	}
+	if info.Brokers == nil {
+		info.Brokers = []string{}
+	}
+	if info.Plants == 0 && m.Prediction.Plants > 0 {
+		info.Plants, info.SubAgents = m.Prediction.Plants, m.Prediction.Agents
+	}
+	return info
+}
+
+func completeness(run *runlog.Run, opts Options) Completeness {
+	c := Completeness{Problems: []string{}, Stopped: opts.Stopped}
+	if len(run.Intervals) > 0 {
+		c.RanSeconds = round(run.End().Sub(run.Start()).Seconds(), 3)
+	}
+	c.ScheduledSeconds = run.Meta.Scenario.Duration().Seconds()
+	if run.Truncated != nil {
+		c.Truncated = run.Truncated.String()
+		c.Problems = append(c.Problems, fmt.Sprintf("%s ends in a partial line (line %d, %d bytes, ignored): the run was killed mid-write",
+			runlog.IntervalsFile, run.Truncated.Line, run.Truncated.Bytes))
+	}
+	if len(run.Intervals) == 0 {
+		c.Problems = append(c.Problems, "no interval was recorded")
+	}
+	if opts.Complete != nil {
+		c.Source = "summary"
+		if !*opts.Complete {
+			why := "summary.json says the run did not complete"
+			if opts.Stopped != "" {
+				why += " (stopped: " + opts.Stopped + ")"
+			}
+			c.Problems = append(c.Problems, why)
+		}
+	} else {
+		c.Source = "intervals"
+		interval := run.Meta.IntervalSeconds
+		if interval <= 0 {
+			interval = 1
+		}
+		slack := max(2*interval, 2)
+		if c.ScheduledSeconds > 0 && len(run.Intervals) > 0 && c.RanSeconds < c.ScheduledSeconds-slack {
+			c.Problems = append(c.Problems, fmt.Sprintf("the intervals span %s of the %s schedule: the run stopped early",
+				seconds(c.RanSeconds), seconds(c.ScheduledSeconds)))
+		}
+	}
+	c.Complete = len(c.Problems) == 0
+	return c
+}
+
+func schedule(run *runlog.Run) []ScheduleRow {
+	rows := []ScheduleRow{}
+	for i := len(run.Intervals) - 1; i >= 0; i-- {
+		ex := run.Intervals[i].Executors
+		if len(ex) == 0 {
+			continue
+		}
+		names := make([]string, 0, len(ex))
+		for name := range ex {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			e := ex[name]
+			row := ScheduleRow{Scenario: name, Expected: round(e.Expected, 3), Started: e.Started, Dropped: e.Dropped, Failed: e.Failed}
+			// A perfect schedule issues the whole arrivals of ∫rate, as
+			// the engine counts it.
+			if whole := math.Floor(e.Expected + 1e-9); whole > 0 {
+				row.AchievedPercent = ptr(round(float64(e.Started)/whole*100, 1))
+				row.DroppedPercent = ptr(round(float64(e.Dropped)/whole*100, 1))
+			}
+			rows = append(rows, row)
+		}
+		break
+	}
+	return rows
+}
+
+func evaluateThresholds(run *runlog.Run, set thresholds.Set) ([]ThresholdResult, string) {
+	out := []ThresholdResult{}
+	if set == nil {
+		var err error
+		if set, err = engine.Thresholds(run.Meta.Scenario, run.Meta.ScenarioFile); err != nil {
+			return out, err.Error()
+		}
+	}
+	src := map[string]thresholds.Source{}
+	for name, s := range run.Totals {
+		src[name] = thresholds.SourceFunc(func(a thresholds.Aggregation) (float64, bool) { return s.Aggregate(a.String()) })
+	}
+	timeMetric := map[string]bool{}
+	for _, m := range run.Header.Metrics {
+		timeMetric[m.Name] = m.Contains == metrics.Time
+	}
+	for name, s := range run.Totals {
+		timeMetric[name] = s.Contains == metrics.Time
+	}
+	for _, res := range set.Evaluate(src) {
+		t := ThresholdResult{Metric: res.Metric, Expression: res.Threshold.Source, OK: res.OK, AbortOnFail: res.Threshold.AbortOnFail}
+		if t.Expression == "" {
+			t.Expression = res.Threshold.String()
+		}
+		if res.ObservedOK {
+			t.Observed = ptr(res.Observed)
+		}
+		base, _, _ := strings.Cut(res.Metric, "{")
+		if m := res.Threshold.Aggregation.Method; timeMetric[base] && m != thresholds.MethodCount && m != thresholds.MethodRate {
+			t.Unit = "ms"
+		}
+		out = append(out, t)
+	}
+	return out, ""
+}
+
+// judge applies the verdict rules of Evaluate and returns the reasons,
+// fails first.
+func (r Report) judge() (Verdict, []Reason) {
+	var fails, warns []string
+	for _, t := range r.thresholdsFailed() {
+		fails = append(fails, fmt.Sprintf("threshold %s %s failed (%s)", t.Metric, t.Expression, t.observedText()))
+	}
+	notObserved := map[string][]string{} // why → row names
+	var whyOrder []string
+	for _, t := range r.Triggers {
+		switch {
+		case t.Planning && t.Taken != nil && t.Taken.Status == ActionNotTaken:
+			fails = append(fails, fmt.Sprintf("%s %s (%s) calls for %s, not taken: %s", t.Name, t.ValueText(), t.Band, t.Finding.Action, t.Taken.missing()))
+		case t.Planning && t.Taken != nil && t.Taken.Status == ActionNotVerified:
+			warns = append(warns, fmt.Sprintf("%s %s (%s) calls for %s, not verified: %s", t.Name, t.ValueText(), t.Band, t.Finding.Action, t.Taken.missing()))
+		case t.Planning && t.Level == triggers.NotObserved:
+			warns = append(warns, t.Name+" not observed: the run's header has no scenario")
+		case t.Planning:
+		case t.Level == triggers.Critical:
+			fails = append(fails, fmt.Sprintf("%s is critical at %s (%s): %s", t.Name, t.ValueText(), t.Band, t.Finding.Action))
+		case t.Level == triggers.Warning:
+			warns = append(warns, fmt.Sprintf("%s is in the warning band at %s (%s): %s", t.Name, t.ValueText(), t.Band, t.Finding.Action))
+		case t.Level == triggers.NotObserved:
+			why := t.NotObservedReason
+			if _, seen := notObserved[why]; !seen {
+				whyOrder = append(whyOrder, why)
+			}
+			notObserved[why] = append(notObserved[why], t.Name)
+		}
+		if !t.Planning && t.Level != triggers.NotObserved && t.GapIntervals > 0 {
+			warns = append(warns, fmt.Sprintf("%s may read low: the %s sampler had gaps in %s", t.Name, t.Sampler, plural(t.GapIntervals, "interval")))
+		}
+	}
+	for _, why := range whyOrder {
+		warns = append(warns, fmt.Sprintf("%s not observed (%s), so not verified", joinAnd(notObserved[why]), why))
+	}
+	if !r.Completeness.Complete {
+		warns = append(warns, "the run is incomplete: "+strings.Join(r.Completeness.Problems, "; "))
+	}
+	if r.ThresholdsError != "" {
+		warns = append(warns, "the run's thresholds could not be evaluated: "+r.ThresholdsError)
+	}
+	for _, s := range r.Schedule {
+		if s.DroppedPercent != nil && *s.DroppedPercent > MaxDroppedPercent {
+			warns = append(warns, fmt.Sprintf("the %s executor dropped %s of %s expected iterations (%s, above %s): the load was not fully offered",
+				s.Scenario, inum(s.Dropped), num(s.Expected, 0), pct(*s.DroppedPercent), pct(MaxDroppedPercent)))
+		}
+	}
+	reasons := []Reason{}
+	for _, f := range fails {
+		reasons = append(reasons, Reason{Fail, f})
+	}
+	for _, w := range warns {
+		reasons = append(reasons, Reason{Warning, w})
+	}
+	switch {
+	case len(fails) > 0:
+		return Fail, reasons
+	case len(warns) > 0:
+		return Warning, reasons
+	}
+	return Pass, reasons
+}
+
+// missing lists the checks of an action that were not met or not observed.
+func (a PlanningAction) missing() string {
+	var out []string
+	for _, c := range a.Checks {
+		if c.Met == nil || !*c.Met {
+			out = append(out, c.Text())
+		}
+	}
+	return joinAnd(out)
+}
+
+// why writes the verdict's paragraph.
+func (r Report) why() string {
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(string(r.Verdict)) + ".")
+	var fails, warns []string
+	for _, rs := range r.Reasons {
+		if rs.Level == Fail {
+			fails = append(fails, rs.Text)
+		} else {
+			warns = append(warns, rs.Text)
+		}
+	}
+	if len(fails) > 0 {
+		b.WriteString(" Failed: " + strings.Join(fails, "; ") + ".")
+	}
+	if len(warns) > 0 {
+		label := " Warnings: "
+		if len(fails) > 0 {
+			label = " Also: "
+		}
+		b.WriteString(label + strings.Join(warns, "; ") + ".")
+	}
+	if r.Verdict == Pass {
+		b.WriteString(fmt.Sprintf(" Every threshold held (%d of %d), every health trigger was observed in the guide's healthy band, and every planning action the fleet calls for was taken.",
+			len(r.Thresholds), len(r.Thresholds)))
+	}
+	if r.Completeness.Complete {
+		b.WriteString(fmt.Sprintf(" The run is complete: %s over %s", plural(r.Run.Intervals, "interval"), seconds(r.Completeness.RanSeconds)))
+		if r.Completeness.ScheduledSeconds > 0 {
+			b.WriteString(fmt.Sprintf(" of a %s schedule", seconds(r.Completeness.ScheduledSeconds)))
+		}
+		b.WriteString(".")
+	} else {
+		b.WriteString(" The run is incomplete, so it cannot pass.")
+	}
+	return b.String()
+}
+
+// observedText is the threshold's observed value in words.
+func (t ThresholdResult) observedText() string {
+	if t.Observed == nil {
+		return "no samples, judged as 0"
+	}
+	v := num(*t.Observed, 3)
+	if t.Unit != "" {
+		v += " " + t.Unit
+	}
+	return "observed " + v
+}

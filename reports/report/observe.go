@@ -1,0 +1,321 @@
+package report
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/xk6-gl001/engine"
+)
+
+// Observed are the run's measured values. Each pointer is nil when the
+// value was not observed (no sampler reading, or no sample of the metric);
+// it is never a zero standing in for a missing reading.
+//
+// CPU and memory are per replica: "peak" is the highest interval reading,
+// "p95" the nearest-rank 95th percentile over the intervals a replica was
+// read in; the run-wide figures are the worst replica's. Percentages are
+// of the capacity calculator's per-replica limits, as the sampler recorded
+// them.
+type Observed struct {
+	// Intervals is the run's interval count; SampledIntervals how many of
+	// them carry sampler readings.
+	Intervals        int `json:"intervals"`
+	SampledIntervals int `json:"sampled_intervals"`
+
+	// Replicas are per replica, in replica ID order.
+	Replicas []ReplicaObserved `json:"replicas"`
+	// ReplicaIntervals is how many intervals had replica readings.
+	ReplicaIntervals    int      `json:"replica_intervals"`
+	CPUPeakMillicores   *float64 `json:"cpu_peak_millicores"`
+	CPUP95Millicores    *float64 `json:"cpu_p95_millicores"`
+	CPUPeakPercent      *float64 `json:"cpu_peak_percent"`
+	CPUP95Percent       *float64 `json:"cpu_p95_percent"`
+	MemoryPeakMiB       *float64 `json:"memory_peak_mib"`
+	MemoryP95MiB        *float64 `json:"memory_p95_mib"`
+	MemoryPeakPercent   *float64 `json:"memory_peak_percent"`
+	MemoryP95Percent    *float64 `json:"memory_p95_percent"`
+	MasterCPUPercent    *float64 `json:"master_cpu_percent"`    // p95 over intervals of the mean over replicas
+	MasterMemoryPercent *float64 `json:"master_memory_percent"` // likewise
+
+	// PoolIntervals is how many intervals had database pool readings.
+	PoolIntervals        int      `json:"pool_intervals"`
+	PoolSize             *int64   `json:"pool_size"` // the smallest size read
+	PoolInUsePeak        *int64   `json:"pool_in_use_peak"`
+	PoolInUsePeakPercent *float64 `json:"pool_in_use_peak_percent"`
+	PoolWaitCount        *int64   `json:"pool_wait_count"` // final reading
+	PoolTimeouts         *int64   `json:"pool_timeouts"`   // final reading
+
+	// LagIntervals is how many intervals had consumer lag readings.
+	LagIntervals    int      `json:"lag_intervals"`
+	LagGroup        string   `json:"lag_group,omitempty"`
+	LagPeakMessages *int64   `json:"lag_peak_messages"`
+	LagPeakSeconds  *float64 `json:"lag_peak_seconds"`
+
+	// From the run's totals.
+	OptimizeRequests           int64    `json:"optimize_requests"`
+	Coordinations              int64    `json:"coordinations"`
+	LatencyP95Seconds          *float64 `json:"latency_p95_seconds"`
+	CoordinationErrorPercent   *float64 `json:"coordination_error_percent"`
+	HeatOptimizations          int64    `json:"heat_optimizations"`
+	HeatOptimizationP95Seconds *float64 `json:"heat_optimization_p95_seconds"`
+
+	// ReplicasRunning is the fewest replicas read in any interval whose
+	// replicas sampler had no gap, or, without such readings, the run
+	// header's replicas_running; ReplicasRunningMax the most.
+	ReplicasRunning    *int   `json:"replicas_running"`
+	ReplicasRunningMax *int   `json:"replicas_running_max"`
+	ReplicasSource     string `json:"replicas_source"`
+	// Workers is Options.Workers.
+	Workers *int `json:"workers"`
+}
+
+// ReplicaObserved is one replica's use over the intervals it was read in.
+type ReplicaObserved struct {
+	ID                string  `json:"id"`
+	Intervals         int     `json:"intervals"`
+	CPUPeakMillicores float64 `json:"cpu_peak_millicores"`
+	CPUP95Millicores  float64 `json:"cpu_p95_millicores"`
+	CPUPeakPercent    float64 `json:"cpu_peak_percent"`
+	CPUP95Percent     float64 `json:"cpu_p95_percent"`
+	MemoryPeakMiB     float64 `json:"memory_peak_mib"`
+	MemoryP95MiB      float64 `json:"memory_p95_mib"`
+	MemoryPeakPercent float64 `json:"memory_peak_percent"`
+	MemoryP95Percent  float64 `json:"memory_p95_percent"`
+}
+
+// point is one interval's fleet-wide reading, for trends.
+type point struct {
+	mid              time.Time // the interval's midpoint
+	start, end       time.Time
+	cpuPct, memPct   float64 // mean over replicas
+	cpuMilli, memMiB float64 // mean over replicas
+}
+
+// The samplers' names, as sampler.Gap records them.
+const (
+	samplerReplicas = "replicas"
+	samplerLag      = "lag"
+	samplerDatabase = "database"
+)
+
+// observation is Observed with what the rest of Evaluate needs besides.
+type observation struct {
+	Observed
+	points  []point        // intervals with replica readings
+	gapIvs  map[string]int // intervals with at least one gap, by sampler
+	gaps    []Gap
+	sampled bool // any interval carries a Sample
+}
+
+// observe reads the run's samples and totals.
+func observe(run *runlog.Run, opts Options) observation {
+	o := observation{gapIvs: map[string]int{}, gaps: []Gap{}}
+	o.Intervals = len(run.Intervals)
+	o.Replicas = []ReplicaObserved{}
+	o.Workers = opts.Workers
+
+	type series struct{ cpu, cpuPct, mem, memPct []float64 }
+	byReplica := map[string]*series{}
+	var meanCPU, meanMem []float64
+	var runMin, runMax *int
+
+	for _, iv := range run.Intervals {
+		s := iv.Sample
+		if s == nil {
+			continue
+		}
+		o.sampled = true
+		o.SampledIntervals++
+		at := s.At
+		if at.IsZero() {
+			at = iv.End
+		}
+		gapped := map[string]bool{}
+		for _, g := range s.Gaps {
+			o.gaps = append(o.gaps, Gap{Seq: iv.Seq, At: at, Sampler: g.Sampler, Reason: g.Reason})
+			if !gapped[g.Sampler] {
+				gapped[g.Sampler] = true
+				o.gapIvs[g.Sampler]++
+			}
+		}
+
+		if len(s.Replicas) > 0 {
+			o.ReplicaIntervals++
+			p := point{mid: iv.Start.Add(iv.End.Sub(iv.Start) / 2), start: iv.Start, end: iv.End}
+			for _, r := range s.Replicas {
+				sr := byReplica[r.ID]
+				if sr == nil {
+					sr = &series{}
+					byReplica[r.ID] = sr
+				}
+				sr.cpu = append(sr.cpu, r.CPUMillicores)
+				sr.cpuPct = append(sr.cpuPct, r.CPUPercent)
+				sr.mem = append(sr.mem, r.MemoryMiB)
+				sr.memPct = append(sr.memPct, r.MemoryPercent)
+				p.cpuPct += r.CPUPercent
+				p.memPct += r.MemoryPercent
+				p.cpuMilli += r.CPUMillicores
+				p.memMiB += r.MemoryMiB
+			}
+			n := float64(len(s.Replicas))
+			p.cpuPct, p.memPct, p.cpuMilli, p.memMiB = p.cpuPct/n, p.memPct/n, p.cpuMilli/n, p.memMiB/n
+			o.points = append(o.points, p)
+			meanCPU = append(meanCPU, p.cpuPct)
+			meanMem = append(meanMem, p.memPct)
+			if !gapped[samplerReplicas] {
+				n := len(s.Replicas)
+				if runMin == nil || n < *runMin {
+					runMin = ptr(n)
+				}
+				if runMax == nil || n > *runMax {
+					runMax = ptr(n)
+				}
+			}
+		}
+
+		if d := s.Database; d != nil {
+			o.PoolIntervals++
+			inUse := max(d.InUse, d.MaxInUse)
+			if o.PoolInUsePeak == nil || inUse > *o.PoolInUsePeak {
+				o.PoolInUsePeak = ptr(inUse)
+			}
+			if o.PoolSize == nil || d.Size < *o.PoolSize {
+				o.PoolSize = ptr(d.Size)
+			}
+			if d.Size > 0 {
+				share := round(float64(inUse)/float64(d.Size)*100, 1)
+				if o.PoolInUsePeakPercent == nil || share > *o.PoolInUsePeakPercent {
+					o.PoolInUsePeakPercent = ptr(share)
+				}
+			}
+			o.PoolWaitCount, o.PoolTimeouts = ptr(d.WaitCount), ptr(d.Timeouts)
+		}
+
+		if l := s.Lag; l != nil {
+			o.LagIntervals++
+			if o.LagGroup == "" {
+				o.LagGroup = l.Group
+			}
+			if o.LagPeakMessages == nil || l.Messages > *o.LagPeakMessages {
+				o.LagPeakMessages = ptr(l.Messages)
+			}
+			if secs := round(l.Seconds, 3); o.LagPeakSeconds == nil || secs > *o.LagPeakSeconds {
+				o.LagPeakSeconds = ptr(secs)
+			}
+		}
+	}
+
+	ids := make([]string, 0, len(byReplica))
+	for id := range byReplica {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, naturalCompare)
+	for _, id := range ids {
+		sr := byReplica[id]
+		r := ReplicaObserved{
+			ID: id, Intervals: len(sr.cpu),
+			CPUPeakMillicores: round(slices.Max(sr.cpu), 0), CPUP95Millicores: round(p95(sr.cpu), 0),
+			CPUPeakPercent: round(slices.Max(sr.cpuPct), 1), CPUP95Percent: round(p95(sr.cpuPct), 1),
+			MemoryPeakMiB: round(slices.Max(sr.mem), 0), MemoryP95MiB: round(p95(sr.mem), 0),
+			MemoryPeakPercent: round(slices.Max(sr.memPct), 1), MemoryP95Percent: round(p95(sr.memPct), 1),
+		}
+		o.Replicas = append(o.Replicas, r)
+		o.CPUPeakMillicores = maxPtr(o.CPUPeakMillicores, r.CPUPeakMillicores)
+		o.CPUP95Millicores = maxPtr(o.CPUP95Millicores, r.CPUP95Millicores)
+		o.CPUPeakPercent = maxPtr(o.CPUPeakPercent, r.CPUPeakPercent)
+		o.CPUP95Percent = maxPtr(o.CPUP95Percent, r.CPUP95Percent)
+		o.MemoryPeakMiB = maxPtr(o.MemoryPeakMiB, r.MemoryPeakMiB)
+		o.MemoryP95MiB = maxPtr(o.MemoryP95MiB, r.MemoryP95MiB)
+		o.MemoryPeakPercent = maxPtr(o.MemoryPeakPercent, r.MemoryPeakPercent)
+		o.MemoryP95Percent = maxPtr(o.MemoryP95Percent, r.MemoryP95Percent)
+	}
+	if len(meanCPU) > 0 {
+		o.MasterCPUPercent = ptr(round(p95(meanCPU), 1))
+		o.MasterMemoryPercent = ptr(round(p95(meanMem), 1))
+	}
+
+	switch {
+	case runMin != nil:
+		o.ReplicasRunning, o.ReplicasRunningMax, o.ReplicasSource = runMin, runMax, "samples"
+	case run.Meta.ReplicasRunning > 0:
+		n := run.Meta.ReplicasRunning
+		o.ReplicasRunning, o.ReplicasRunningMax, o.ReplicasSource = ptr(n), ptr(n), "run header"
+	}
+
+	if s := run.Totals[engine.MetricOptimizeDuration]; s != nil && s.Count() > 0 {
+		o.OptimizeRequests = s.Count()
+		if v, ok := s.Aggregate("p(95)"); ok {
+			o.LatencyP95Seconds = ptr(round(v/1000, 3))
+		}
+	}
+	if s := run.Totals[engine.MetricCoordinationFailed]; s != nil && s.Count() > 0 {
+		o.Coordinations = s.Count()
+		if v, ok := s.Aggregate("rate"); ok {
+			o.CoordinationErrorPercent = ptr(round(v*100, 2))
+		}
+	}
+	if s := run.Totals[engine.MetricHeatOptimizationDuration]; s != nil && s.Count() > 0 {
+		o.HeatOptimizations = s.Count()
+		if v, ok := s.Aggregate("p(95)"); ok {
+			o.HeatOptimizationP95Seconds = ptr(round(v/1000, 3))
+		}
+	}
+	return o
+}
+
+// p95 is the nearest-rank 95th percentile: the value of rank ⌈0.95·n⌉
+// among the n values sorted. vs must not be empty.
+func p95(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	rank := int(math.Ceil(0.95 * float64(len(s))))
+	return s[max(rank, 1)-1]
+}
+
+func maxPtr(p *float64, v float64) *float64 {
+	if p == nil || v > *p {
+		return ptr(v)
+	}
+	return p
+}
+
+// naturalCompare orders replica IDs with their numbers as numbers, so
+// "replica-2" comes before "replica-10".
+func naturalCompare(a, b string) int {
+	if c := naturalPrefix(a, b); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b) // "r01" and "r1": any fixed order
+}
+
+func naturalPrefix(a, b string) int {
+	for a != "" && b != "" {
+		ai, bi := digitsPrefix(a), digitsPrefix(b)
+		if ai > 0 && bi > 0 {
+			an, _ := strconv.ParseUint(a[:ai], 10, 64)
+			bn, _ := strconv.ParseUint(b[:bi], 10, 64)
+			if c := cmp.Compare(an, bn); c != 0 {
+				return c
+			}
+			a, b = a[ai:], b[bi:]
+			continue
+		}
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func digitsPrefix(s string) int {
+	i := 0
+	for i < len(s) && i < 18 && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}

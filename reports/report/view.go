@@ -1,0 +1,426 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/greenlang/gl001/reports/plots"
+	"github.com/greenlang/gl001/reports/triggers"
+)
+
+// The rendered reports (Markdown, HTML) are built from one document model,
+// so they hold the same sections, in the same order, with the same words.
+
+// document is a rendered report.
+type document struct {
+	Title    string
+	Verdict  Verdict
+	Sections []section
+}
+
+// section is one "##" section.
+type section struct {
+	ID     string
+	Title  string
+	Blocks []block
+}
+
+// block is one paragraph, list, table or figure; exactly one is set.
+type block struct {
+	Para   string
+	List   []string
+	Table  *table
+	Figure *figure
+}
+
+// table is a table with a header row. Right lists the right-aligned
+// columns; Class is a per-row CSS class ("pass", "warning", "fail") or "".
+type table struct {
+	Head  []string
+	Right map[int]bool
+	Rows  [][]string
+	Class []string
+}
+
+// figure is one plot.
+type figure struct {
+	Name, Title, Note string
+	PNG, SVG          []byte
+}
+
+func para(s string) block       { return block{Para: s} }
+func list(items []string) block { return block{List: items} }
+func tableBlock(t *table) block { return block{Table: t} }
+func (t *table) add(class string, cells ...string) {
+	t.Rows = append(t.Rows, cells)
+	t.Class = append(t.Class, class)
+}
+
+// outcomeClass is the CSS class for an outcome.
+func outcomeClass(v Verdict) string { return string(v) }
+
+// build lays the report out.
+func (r Report) build(figs []plots.Figure) document {
+	title := "GL-001 validation report"
+	if r.Run.TestName != "" {
+		title += ": " + r.Run.TestName
+	}
+	return document{
+		Title:   title,
+		Verdict: r.Verdict,
+		Sections: []section{
+			r.verdictSection(),
+			r.comparisonSection(),
+			r.triggersSection(),
+			r.decisionSection(),
+			r.sizingSection(),
+			r.thresholdsSection(),
+			r.scheduleSection(),
+			plotsSection(figs),
+			r.gapsSection(),
+			r.detailsSection(),
+		},
+	}
+}
+
+func (r Report) verdictSection() section {
+	return section{ID: "verdict", Title: "Verdict: " + strings.ToUpper(string(r.Verdict)), Blocks: []block{para(r.Why)}}
+}
+
+func (r Report) comparisonSection() section {
+	s := section{ID: "predicted-vs-observed", Title: "Predicted vs observed"}
+	p := r.Predicted
+	s.Blocks = append(s.Blocks, para(fmt.Sprintf(
+		"The guide's capacity calculator for %s and %s beside what the run had. CPU and memory are per replica: the calculator's limit against the worst replica's peak use.",
+		plural(p.Plants, "plant"), plural(p.Agents, "sub-agent"))))
+	t := &table{Head: []string{"", "Predicted", "Observed", "Headroom / shortfall", "Status", "Note"}, Right: map[int]bool{1: true, 2: true}}
+	for _, c := range r.Comparison {
+		obs := "not observed"
+		if c.Observed != nil {
+			obs = amount(*c.Observed, c.Unit)
+		}
+		class := string(Pass)
+		switch c.Status {
+		case StatusShort, StatusOverLimit:
+			class = string(Fail)
+		case StatusTight, StatusNotObserved:
+			class = string(Warning)
+		}
+		t.add(class, c.Name, amount(c.Predicted, c.Unit), obs, c.Margin, statusText(c.Status), c.Note)
+	}
+	s.Blocks = append(s.Blocks, tableBlock(t))
+
+	o := r.Observed
+	if len(o.Replicas) > 0 {
+		rt := &table{Head: []string{"Replica", "Intervals", "CPU peak", "CPU p95", "Memory peak", "Memory p95"}, Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}}
+		for _, rp := range o.Replicas {
+			rt.add("", rp.ID, inum(rp.Intervals),
+				fmt.Sprintf("%s (%s)", millicores(rp.CPUPeakMillicores), pct(rp.CPUPeakPercent)),
+				fmt.Sprintf("%s (%s)", millicores(rp.CPUP95Millicores), pct(rp.CPUP95Percent)),
+				fmt.Sprintf("%s (%s)", mebibytes(rp.MemoryPeakMiB), pct(rp.MemoryPeakPercent)),
+				fmt.Sprintf("%s (%s)", mebibytes(rp.MemoryP95MiB), pct(rp.MemoryP95Percent)))
+		}
+		s.Blocks = append(s.Blocks, para("Per replica, over the intervals each was read in (percent of the per-replica limit):"), tableBlock(rt))
+	}
+
+	items := []string{
+		"Orchestration latency p95 (client side, gl001_optimize_duration): " + optText(o.LatencyP95Seconds, func(v float64) string {
+			return num(v, 3) + " s over " + plural(o.OptimizeRequests, "request")
+		}),
+		"Agent coordination errors (gl001_coordination_failed): " + optText(o.CoordinationErrorPercent, func(v float64) string {
+			return num(v, 2) + "% of " + plural(o.Coordinations, "coordination")
+		}),
+		"Heat optimization time p95 (gl001_heat_optimization_duration): " + optText(o.HeatOptimizationP95Seconds, func(v float64) string {
+			return num(v, 3) + " s over " + plural(o.HeatOptimizations, "optimization")
+		}),
+	}
+	lag := "not observed"
+	if o.LagPeakMessages != nil {
+		lag = fmt.Sprintf("%s, %s s", plural(*o.LagPeakMessages, "message"), num(*o.LagPeakSeconds, 3))
+		if o.LagGroup != "" {
+			lag += " (group " + o.LagGroup + ")"
+		}
+	}
+	items = append(items, "Consumer lag peak: "+lag)
+	pool := "not observed"
+	if o.PoolInUsePeak != nil {
+		pool = fmt.Sprintf("in use peak %s of %s", inum(*o.PoolInUsePeak), inum(*o.PoolSize))
+		if o.PoolInUsePeakPercent != nil {
+			pool += " (" + pct(*o.PoolInUsePeakPercent) + ")"
+		}
+		pool += fmt.Sprintf(", wait count %s, timeouts %s (final)", inum(*o.PoolWaitCount), inum(*o.PoolTimeouts))
+	}
+	items = append(items, "Database pool: "+pool)
+	s.Blocks = append(s.Blocks, list(items))
+	return s
+}
+
+func (r Report) triggersSection() section {
+	s := section{ID: "triggers", Title: "Triggers"}
+	s.Blocks = append(s.Blocks, para("The guide's \"Scaling Triggers and Thresholds\". Plant Count and Sub-Agent Count are planning triggers: their band says what the fleet calls for, and the row passes when that action was taken."))
+	t := &table{Head: []string{"Metric", "Observed", "Band", "Level", "Action", "Action taken", "Outcome", "Basis"}, Right: map[int]bool{1: true}}
+	for _, tr := range r.Triggers {
+		level := tr.Level.String()
+		taken := "-"
+		if tr.Planning {
+			level += " (planning)"
+			switch {
+			case tr.Taken != nil:
+				var checks []string
+				for _, c := range tr.Taken.Checks {
+					checks = append(checks, c.Text())
+				}
+				taken = strings.ReplaceAll(string(tr.Taken.Status), "_", " ") + ": " + strings.Join(checks, "; ")
+			case tr.Level == triggers.OK:
+				taken = "no action called for"
+			}
+		}
+		outcome := string(tr.Outcome)
+		switch {
+		case !tr.Planning && tr.Level == triggers.NotObserved:
+			outcome += " (not verified: " + tr.NotObservedReason + ")"
+		case !tr.Planning && tr.GapIntervals > 0:
+			outcome += fmt.Sprintf(" (%s sampler gaps in %s)", tr.Sampler, plural(tr.GapIntervals, "interval"))
+		}
+		t.add(outcomeClass(tr.Outcome), tr.Name, tr.ValueText(), dash(tr.Band), level, dash(tr.Finding.Action), taken, outcome, tr.Basis)
+	}
+	s.Blocks = append(s.Blocks, tableBlock(t))
+	return s
+}
+
+func (r Report) decisionSection() section {
+	s := section{ID: "decision-tree", Title: "Decision tree"}
+	if len(r.Diagnosis) == 0 {
+		s.Blocks = append(s.Blocks, para("No branch of the guide's \"When to Scale vs Optimize\" tree is reached."))
+	} else {
+		var items []string
+		for _, d := range r.Diagnosis {
+			path := []string{d.Branch}
+			if d.Condition != "" {
+				path = append(path, d.Condition)
+			}
+			path = append(path, d.Advice)
+			items = append(items, fmt.Sprintf("%s [%s] (%s)", strings.Join(path, " → "), strings.ReplaceAll(string(d.Status), "_", " "), d.Evidence))
+		}
+		s.Blocks = append(s.Blocks, para("The guide's \"When to Scale vs Optimize\", walked over the triggers above:"), list(items))
+	}
+	var ctx []string
+	for _, tr := range r.Trends {
+		v := "unknown"
+		if tr.Value != nil {
+			v = *tr.Value
+		}
+		ctx = append(ctx, fmt.Sprintf("%s: %s (%s: %s)", tr.Field, v, tr.Source, tr.Basis))
+	}
+	c := r.Context
+	if c.PlantsToAdd != nil {
+		ctx = append(ctx, fmt.Sprintf("plants_to_add: %d", *c.PlantsToAdd))
+	} else {
+		ctx = append(ctx, "plants_to_add: not asked")
+	}
+	for _, f := range []struct {
+		name string
+		v    *bool
+	}{{"recent_deployment", c.RecentDeployment}, {"network_issues", c.NetworkIssues}, {"subagents_failing", c.SubagentsFailing}} {
+		v := "unknown"
+		if f.v != nil {
+			v = fmt.Sprint(*f.v)
+		}
+		ctx = append(ctx, f.name+": "+v)
+	}
+	s.Blocks = append(s.Blocks, para("Context:"), list(ctx))
+	return s
+}
+
+func (r Report) sizingSection() section {
+	s := section{ID: "right-sizing", Title: "Right-sizing"}
+	s.Blocks = append(s.Blocks, para(fmt.Sprintf(
+		"The guide's \"Resource Right-Sizing\" per replica, against the calculator's limits and requests: peak use below %d%% of the limit → limit = peak ÷ 0.6; p95 use above %d%% of the request → request = p95 ÷ 0.8; rounded up to %s CPU and %s memory; a request never above its limit.",
+		ReduceLimitBelowPercent, RaiseRequestAbovePercent, millicores(CPUStepMillicores), mebibytes(MemoryStepMiB))))
+	t := &table{Head: []string{"Resource", "Limit", "Request", "Peak (of limit)", "p95 (of request)", "Suggested limit", "Suggested request"}, Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true}}
+	var advice []string
+	for _, z := range r.RightSizing {
+		peak, p := "not observed", "not observed"
+		if z.Peak != nil && z.PeakPercentOfLimit != nil {
+			peak = fmt.Sprintf("%s (%s)", quantity(*z.Peak, z.Unit), pct(*z.PeakPercentOfLimit))
+			p = fmt.Sprintf("%s (%s)", quantity(*z.P95, z.Unit), pct(*z.P95PercentOfRequest))
+		}
+		sl, sr := "keep", "keep"
+		if z.SuggestedLimit != nil {
+			sl = quantity(float64(*z.SuggestedLimit), z.Unit)
+		}
+		if z.SuggestedRequest != nil {
+			sr = quantity(float64(*z.SuggestedRequest), z.Unit)
+		}
+		if z.Peak == nil {
+			sl, sr = "-", "-"
+		}
+		name := map[string]string{"cpu": "CPU", "memory": "Memory"}[z.Resource]
+		t.add("", name, quantity(float64(z.Limit), z.Unit), quantity(float64(z.Request), z.Unit), peak, p, sl, sr)
+		for _, a := range z.Advice {
+			advice = append(advice, name+": "+a)
+		}
+	}
+	s.Blocks = append(s.Blocks, tableBlock(t), list(advice))
+	return s
+}
+
+func (r Report) thresholdsSection() section {
+	s := section{ID: "thresholds", Title: "Thresholds"}
+	if r.ThresholdsError != "" {
+		s.Blocks = append(s.Blocks, para("The run's thresholds could not be evaluated: "+r.ThresholdsError))
+		return s
+	}
+	if len(r.Thresholds) == 0 {
+		s.Blocks = append(s.Blocks, para("No thresholds."))
+		return s
+	}
+	t := &table{Head: []string{"Metric", "Threshold", "Observed", "Result"}, Right: map[int]bool{2: true}}
+	for _, th := range r.Thresholds {
+		obs := "no samples (judged as 0)"
+		if th.Observed != nil {
+			obs = num(*th.Observed, 3)
+			if th.Unit != "" {
+				obs += " " + th.Unit
+			}
+		}
+		res, class := "pass", string(Pass)
+		if !th.OK {
+			res, class = "fail", string(Fail)
+		}
+		t.add(class, th.Metric, th.Expression, obs, res)
+	}
+	s.Blocks = append(s.Blocks, tableBlock(t))
+	return s
+}
+
+func (r Report) scheduleSection() section {
+	s := section{ID: "schedule", Title: "Schedule kept"}
+	if len(r.Schedule) == 0 {
+		s.Blocks = append(s.Blocks, para("No executor state was recorded."))
+		return s
+	}
+	s.Blocks = append(s.Blocks, para("Each executor's open-model schedule at the last interval: iterations the schedule expected, started, dropped (no VU free: never sent) and failed."))
+	t := &table{Head: []string{"Scenario", "Expected", "Started", "Dropped", "Failed", "Achieved"}, Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}}
+	for _, row := range r.Schedule {
+		ach, class := "-", string(Pass)
+		if row.AchievedPercent != nil {
+			ach = pct(*row.AchievedPercent)
+		}
+		if row.DroppedPercent != nil && *row.DroppedPercent > MaxDroppedPercent {
+			class = string(Warning)
+		}
+		t.add(class, row.Scenario, num(row.Expected, 0), inum(row.Started), inum(row.Dropped), inum(row.Failed), ach)
+	}
+	s.Blocks = append(s.Blocks, tableBlock(t))
+	return s
+}
+
+func plotsSection(figs []plots.Figure) section {
+	s := section{ID: "plots", Title: "Plots"}
+	if len(figs) == 0 {
+		s.Blocks = append(s.Blocks, para("No plots."))
+		return s
+	}
+	for _, f := range figs {
+		s.Blocks = append(s.Blocks, block{Figure: &figure{Name: f.Name, Title: f.Title, Note: f.Note, PNG: f.PNG, SVG: f.SVG}})
+	}
+	return s
+}
+
+func (r Report) gapsSection() section {
+	s := section{ID: "gaps", Title: "Gaps"}
+	switch {
+	case len(r.Gaps) > 0:
+		s.Blocks = append(s.Blocks, para(fmt.Sprintf("%s: readings a sampler could not take. They are missing from every figure above, never filled in.", plural(len(r.Gaps), "gap"))))
+		t := &table{Head: []string{"Interval", "Time", "Sampler", "Reason"}, Right: map[int]bool{0: true}}
+		for _, g := range r.Gaps {
+			t.add(string(Warning), inum(g.Seq), r.timeText(g.At), g.Sampler, g.Reason)
+		}
+		s.Blocks = append(s.Blocks, tableBlock(t))
+	case r.Observed.SampledIntervals == 0:
+		s.Blocks = append(s.Blocks, para("No sampler ran in this run, so there are no gaps to list; every trigger that needs a sampler is not observed."))
+	default:
+		s.Blocks = append(s.Blocks, para(fmt.Sprintf("None: the samplers read all %s they ran in.", plural(r.Observed.SampledIntervals, "interval"))))
+	}
+	return s
+}
+
+func (r Report) detailsSection() section {
+	s := section{ID: "run-details", Title: "Run details"}
+	ri := r.Run
+	target := ri.Target
+	if ri.StandIn {
+		target += " (the embedded stand-in)"
+	}
+	brokers := strings.Join(ri.Brokers, ", ")
+	interval := "-"
+	if ri.IntervalSeconds > 0 {
+		interval = num(ri.IntervalSeconds, 3) + " s"
+	}
+	complete := "complete"
+	if !r.Completeness.Complete {
+		complete = "incomplete: " + strings.Join(r.Completeness.Problems, "; ")
+	}
+	items := []string{
+		"Test: " + dash(ri.TestName),
+		"Scenario file: " + dash(ri.ScenarioFile),
+		fmt.Sprintf("Fleet: %s, %s", plural(ri.Plants, "plant"), plural(ri.SubAgents, "sub-agent")),
+		fmt.Sprintf("Load: %s heat optimization requests per minute, %s agent coordination events per second", num(ri.RequestsPerMinute, 3), num(ri.EventsPerSecond, 3)),
+		fmt.Sprintf("Schedule: %s min, ramp-up %s min", num(ri.DurationMinutes, 3), num(ri.RampUpMinutes, 3)),
+		"Target: " + dash(target),
+		"Brokers: " + dash(brokers),
+		"Start: " + timestamp(ri.Start),
+		"End: " + timestamp(ri.End),
+		fmt.Sprintf("Intervals: %s of %s", inum(ri.Intervals), interval),
+		fmt.Sprintf("Completeness: %s (from %s)", complete, r.Completeness.Source),
+	}
+	if r.Completeness.Stopped != "" {
+		items = append(items, "Stopped: "+r.Completeness.Stopped)
+	}
+	items = append(items, "Version: "+dash(ri.Version))
+	if ri.Dir != "" {
+		items = append(items, "Results folder: "+ri.Dir)
+	}
+	s.Blocks = append(s.Blocks, list(items))
+	return s
+}
+
+// timeText writes an instant as its offset into the run and its UTC time.
+func (r Report) timeText(t time.Time) string {
+	return fmt.Sprintf("+%s (%s)", seconds(t.Sub(r.Run.Start).Seconds()), t.UTC().Format("15:04:05Z"))
+}
+
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// amount writes a number in a Comparison's unit.
+func amount(v float64, unit string) string {
+	switch unit {
+	case "m", "Mi":
+		return quantity(v, unit)
+	}
+	return num(v, 0)
+}
+
+func statusText(s RowStatus) string { return strings.ReplaceAll(string(s), "_", " ") }
+
+func optText(p *float64, f func(float64) string) string {
+	if p == nil {
+		return "not observed"
+	}
+	return f(*p)
+}
+
+// dash stands in for an empty cell.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,172 @@
+package sampler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/greenlang/gl001/simulator"
+	"github.com/greenlang/gl001/simulator/api"
+	"github.com/greenlang/gl001/simulator/bus"
+	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/xk6-gl001/sampler"
+)
+
+// TestMain lets this test binary serve as a stand-in replica when the
+// stand-in re-executes it.
+func TestMain(m *testing.M) {
+	simulator.MaybeRunReplica()
+	os.Exit(m.Run())
+}
+
+// TestStandIn samples the real stand-in (two replica processes, the
+// embedded broker, the front door) the way a run does, then kills a
+// replica.
+func TestStandIn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts replica processes and a Kafka broker")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const plants, agents = 5, 25
+	si, err := simulator.Start(ctx, simulator.Options{
+		Plants: plants, Agents: agents, Replicas: 2, Listen: "127.0.0.1:0", Partitions: 4, Workers: 2,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer si.Stop()
+
+	procs := &sampler.ProcReplicas{
+		List: func() []sampler.Proc {
+			var out []sampler.Proc
+			for _, r := range si.Replicas() {
+				out = append(out, sampler.Proc{ID: r.ID, PID: r.PID})
+			}
+			return out
+		},
+		CPULimitMillicores: si.Prediction().CPUMillicores,
+		MemoryLimitMiB:     si.Prediction().MemoryMiB,
+	}
+	set := &sampler.Set{
+		Samplers: []sampler.Sampler{
+			procs,
+			&sampler.Target{BaseURL: si.API()},
+			&sampler.DatabasePool{BaseURL: si.API()},
+			&sampler.KafkaLag{Config: bus.Config{Brokers: si.Brokers()}},
+		},
+		// Generous: the race detector and a shared 2-core machine slow
+		// the front door's fan-out; a run keeps DefaultTimeout.
+		Timeout: 3 * time.Second,
+	}
+	defer func() {
+		if err := set.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	procs.Prime()
+
+	// One optimization, so the request counter moves.
+	f, err := fleet.New(fleet.Config{Plants: plants, Agents: agents, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(f.NextRequest(fleet.DefaultStart))
+	resp, err := http.Post(si.API()+api.PathOptimize, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("optimize: %s", resp.Status)
+	}
+
+	s := set.Sample(ctx, time.Now())
+	logSample(t, "first", s)
+	if len(s.Gaps) != 0 {
+		t.Fatalf("gaps: %+v", s.Gaps)
+	}
+	if len(s.Replicas) != 2 || s.Replicas[0].ID != "replica-0" || s.Replicas[1].ID != "replica-1" {
+		t.Fatalf("replicas %+v", s.Replicas)
+	}
+	for _, r := range s.Replicas {
+		if r.PID <= 0 || r.MemoryMiB <= 0 || r.MemoryPercent <= 0 || r.CPUMillicores < 0 {
+			t.Errorf("replica %+v", r)
+		}
+	}
+	if s.Target == nil || s.Target.Series == 0 || s.Target.RequestsTotal != 1 ||
+		s.Target.OrchestrationLatencyP95Seconds <= 0 || s.Target.HeatOptimizationTimeP95Seconds <= 0 {
+		t.Errorf("target %+v", s.Target)
+	}
+	if s.Database == nil || s.Database.Size <= 0 || s.Database.Available+s.Database.InUse != s.Database.Size {
+		t.Errorf("database %+v", s.Database)
+	}
+	if s.Lag == nil || s.Lag.Group != api.ConsumerGroup || s.Lag.Topic != api.TopicCoordination ||
+		len(s.Lag.PerPartition) != 4 || s.Lag.Messages != 0 {
+		t.Errorf("lag %+v", s.Lag)
+	}
+
+	// Kill replica-1 as the OOM killer would. The next sample still comes
+	// back: the dead replica is a Gap (gone, or restarted under a new pid
+	// that has only had its first reading), the rest is read.
+	victim := s.Replicas[1]
+	if err := syscall.Kill(victim.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	s = set.Sample(ctx, time.Now())
+	logSample(t, "after kill", s)
+	if len(s.Replicas) != 1 || s.Replicas[0].ID != "replica-0" {
+		t.Errorf("replicas after the kill: %+v", s.Replicas)
+	}
+	found := false
+	for _, g := range s.Gaps {
+		found = found || (g.Sampler == "replicas" && strings.HasPrefix(g.Reason, "replica-1 (pid "))
+	}
+	if !found {
+		t.Errorf("no replicas gap for replica-1: %+v", s.Gaps)
+	}
+	if s.Target == nil || s.Database == nil || s.Lag == nil {
+		t.Errorf("after the kill, other parts missing: target %v database %v lag %v", s.Target, s.Database, s.Lag)
+	}
+
+	// The supervisor restarts it under a new pid: one interval with a
+	// first-reading Gap, then both replicas again.
+	newPID := 0
+	for deadline := time.Now().Add(10 * time.Second); newPID == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if r := si.Replicas()[1]; r.Up && r.PID != victim.PID {
+			newPID = r.PID
+		}
+	}
+	if newPID == 0 {
+		t.Fatal("replica-1 did not come back within 10 s")
+	}
+	s = set.Sample(ctx, time.Now())
+	logSample(t, "restarted", s)
+	if len(s.Replicas) != 1 || len(s.Gaps) != 1 || !strings.Contains(s.Gaps[0].Reason, "first reading") {
+		t.Errorf("first sample of the new process: replicas %+v gaps %+v", s.Replicas, s.Gaps)
+	}
+	time.Sleep(100 * time.Millisecond)
+	s = set.Sample(ctx, time.Now())
+	if len(s.Gaps) != 0 || len(s.Replicas) != 2 || s.Replicas[1].PID != newPID {
+		t.Errorf("second sample of the new process: replicas %+v gaps %+v", s.Replicas, s.Gaps)
+	}
+}
+
+func logSample(t *testing.T, what string, s sampler.Sample) {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatalf("%s sample does not encode: %v", what, err)
+	}
+	t.Logf("%s: %s", what, b)
+}
