@@ -274,6 +274,9 @@ func (s *StandIn) Ready() ReadyLine {
 // Prediction is the calculator's answer for the stand-in's fleet.
 func (s *StandIn) Prediction() capacity.Prediction { return s.prediction }
 
+// Workers is each replica's coordination workers (KAFKA_CONSUMER_THREADS).
+func (s *StandIn) Workers() int { return s.opts.Workers }
+
 // API is the front door's base URL.
 func (s *StandIn) API() string { return s.apiURL }
 

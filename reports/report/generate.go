@@ -38,6 +38,10 @@ func Generate(dir string, opts Options) (Report, error) {
 			opts.Complete, opts.Stopped = s.GL001.Complete, s.GL001.Stopped
 		}
 	}
+	if opts.Workers == nil && run.Meta.Workers > 0 {
+		w := run.Meta.Workers
+		opts.Workers = &w
+	}
 	rep := Evaluate(run, opts)
 	figs, drawErr := plots.Draw(run)
 	if err := WriteAll(dir, rep, figs); err != nil {

@@ -36,7 +36,10 @@ type Meta struct {
 	StandIn         bool                `json:"stand_in"`
 	ReplicasRunning int                 `json:"replicas_running"`
 	IntervalSeconds float64             `json:"interval_seconds"`
-	Version         string              `json:"version"`
+	// Workers is each replica's coordination workers when the run knew
+	// them (the stand-in's); 0 otherwise.
+	Workers int    `json:"workers,omitempty"`
+	Version string `json:"version"`
 }
 
 // Interval is one line of intervals.ndjson with its extras decoded.

@@ -305,7 +305,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	meta, _ := json.Marshal(map[string]any{
 		"scenario": o.Scenario, "scenario_file": o.ScenarioFile, "plan": plan, "prediction": out.Prediction,
 		"target": out.Target, "brokers": out.Brokers, "stand_in": out.StandIn, "replicas_running": out.Replicas,
-		"interval_seconds": o.Interval.Seconds(), "version": o.Version,
+		"interval_seconds": o.Interval.Seconds(), "version": o.Version, "workers": workersOf(si),
 	})
 	iw, err := metrics.CreateIntervalFile(filepath.Join(o.OutDir, intervalFile), r.reg.Header(meta))
 	if err != nil {
@@ -399,6 +399,16 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, err
 	}
 	return out, writeErr
+}
+
+// workersOf is the coordination workers per replica (the guide's
+// KAFKA_CONSUMER_THREADS) when the run knows them: the stand-in's; 0 for a
+// target the run cannot look inside.
+func workersOf(si *simulator.StandIn) int {
+	if si == nil {
+		return 0
+	}
+	return si.Workers()
 }
 
 func startStandIn(ctx context.Context, o Options) (*simulator.StandIn, error) {

@@ -172,16 +172,16 @@ func hpaOf(h *autoscalingv2.HorizontalPodAutoscaler) *HPA {
 		case corev1.ResourceCPU:
 			m[key+"_average"] = float64(q.MilliValue())
 		case corev1.ResourceMemory:
-			m[key+"_average"] = q.AsApproximateFloat64() / (1 << 20)
+			m[key+"_average"] = finite(q.AsApproximateFloat64() / (1 << 20))
 		default:
-			m[key+"_average"] = q.AsApproximateFloat64()
+			m[key+"_average"] = finite(q.AsApproximateFloat64())
 		}
 	}
 	metricValue := func(name string, v autoscalingv2.MetricValueStatus) {
 		for _, q := range []*resource.Quantity{v.AverageValue, v.Value} {
 			if q != nil {
-				if f := q.AsApproximateFloat64(); !math.IsNaN(f) && !math.IsInf(f, 0) {
-					m[name] = f
+				if f := q.AsApproximateFloat64(); !math.IsNaN(f) {
+					m[name] = finite(f)
 				}
 				return
 			}

@@ -184,5 +184,5 @@ func percentOf(v, limit float64) float64 {
 	if limit <= 0 {
 		return 0
 	}
-	return v / limit * 100
+	return finite(v / limit * 100)
 }
