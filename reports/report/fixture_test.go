@@ -26,7 +26,7 @@ func TestFixtureWithoutSamples(t *testing.T) {
 		t.Errorf("verdict %s, want warning: %s", r.Verdict, r.Why)
 	}
 	for _, want := range []string{
-		"Master CPU Usage, Master Memory Usage, Database Connections and Message Bus Lag not observed (no sampler readings in the run), so not verified",
+		"Master CPU Usage, Master Memory Usage and Database Connections not observed (no sampler readings in the run), so not verified",
 		"Proactive Horizontal Scale, not verified: DB pool size not observed, 205 predicted",
 		"The run is complete",
 	} {
@@ -40,10 +40,11 @@ func TestFixtureWithoutSamples(t *testing.T) {
 		"orchestration_latency_p95_seconds": triggers.OK,
 		"agent_coordination_error_percent":  triggers.OK,
 		"db_connections_percent":            triggers.NotObserved,
-		"message_bus_lag_ms":                triggers.NotObserved,
-		"heat_optimization_time_seconds":    triggers.OK,
-		"plant_count":                       triggers.Critical,
-		"subagent_count":                    triggers.Warning,
+		// Observed without samplers: every event's publish-to-ack time.
+		"message_bus_lag_ms":             triggers.OK,
+		"heat_optimization_time_seconds": triggers.OK,
+		"plant_count":                    triggers.Critical,
+		"subagent_count":                 triggers.Warning,
 	}
 	for _, tr := range r.Triggers {
 		if tr.Level != levels[tr.Metric] {

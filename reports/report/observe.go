@@ -55,6 +55,13 @@ type Observed struct {
 	LagPeakMessages *int64   `json:"lag_peak_messages"`
 	LagPeakSeconds  *float64 `json:"lag_peak_seconds"`
 
+	// BusTransitP95MS is the p95 of gl001_coordination_service_duration:
+	// publish to the orchestrator's ack, measured for every event. It
+	// bounds each event's time through the bus from above, and is what
+	// the Message Bus Lag row reads when the run measured acks; nil for a
+	// publish-only run or one without coordination.
+	BusTransitP95MS *float64 `json:"bus_transit_p95_ms"`
+
 	// From the run's totals.
 	OptimizeRequests           int64    `json:"optimize_requests"`
 	Coordinations              int64    `json:"coordinations"`
@@ -256,6 +263,11 @@ func observe(run *runlog.Run, opts Options) observation {
 		o.Coordinations = s.Count()
 		if v, ok := s.Aggregate("rate"); ok {
 			o.CoordinationErrorPercent = ptr(round(v*100, 2))
+		}
+	}
+	if s := run.Totals[engine.MetricCoordinationServiceDur]; s != nil && s.Count() > 0 && !run.Meta.PublishOnly {
+		if v, ok := s.Aggregate("p(95)"); ok {
+			o.BusTransitP95MS = ptr(round(v, 0))
 		}
 	}
 	if s := run.Totals[engine.MetricHeatOptimizationDuration]; s != nil && s.Count() > 0 {

@@ -97,7 +97,10 @@ func (o observation) triggerInput(run RunInfo) triggers.Observation {
 		DBConnectionsPercent:           o.PoolInUsePeakPercent,
 		HeatOptimizationTimeSeconds:    o.HeatOptimizationP95Seconds,
 	}
-	if o.LagPeakSeconds != nil {
+	switch {
+	case o.BusTransitP95MS != nil:
+		in.MessageBusLagMS = o.BusTransitP95MS
+	case o.LagPeakSeconds != nil:
 		in.MessageBusLagMS = ptr(round(*o.LagPeakSeconds*1000, 0))
 	}
 	if run.Plants > 0 {
@@ -132,11 +135,23 @@ func triggerRows(o observation, in triggers.Observation, pred capacity.Predictio
 			t.Sampler = samplerDatabase
 			t.Basis = fmt.Sprintf("highest in-use share of the pool over%s intervals", count(o.PoolIntervals))
 		case "message_bus_lag_ms":
-			t.Sampler = samplerLag
 			group := ""
 			if o.LagGroup != "" {
 				group = " of group " + o.LagGroup
 			}
+			if o.BusTransitP95MS != nil {
+				// The consumer-group estimate interpolates end offsets read
+				// once an interval, so a single uncommitted event on a quiet
+				// partition reads as up to a whole interval: at the guide's
+				// rates it cannot resolve the 100 ms line. Every event's own
+				// publish-to-ack time can, and bounds its lag from above.
+				t.Basis = fmt.Sprintf("p95 of gl001_coordination_service_duration over%s coordinations: publish to the orchestrator's ack, an upper bound of each event's time through the bus", count(o.Coordinations))
+				if o.LagPeakSeconds != nil {
+					t.Basis += fmt.Sprintf("; the consumer-lag estimate%s (kafka-lag-exporter interpolation, resolution one interval) peaked at %s ms", group, num(*o.LagPeakSeconds*1000, 0))
+				}
+				break
+			}
+			t.Sampler = samplerLag
 			t.Basis = fmt.Sprintf("peak consumer lag%s over%s intervals, seconds × 1000", group, count(o.LagIntervals))
 		case "heat_optimization_time_seconds":
 			t.Basis = fmt.Sprintf("p95 of gl001_heat_optimization_duration (the solve time the orchestrator reports) over%s optimizations",

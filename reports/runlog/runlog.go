@@ -40,6 +40,9 @@ type Meta struct {
 	// them (the stand-in's); 0 otherwise.
 	Workers int    `json:"workers,omitempty"`
 	Version string `json:"version"`
+	// PublishOnly says coordination events were not acknowledged, so no
+	// publish-to-ack time was measured.
+	PublishOnly bool `json:"publish_only,omitempty"`
 }
 
 // Interval is one line of intervals.ndjson with its extras decoded.

@@ -305,7 +305,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	meta, _ := json.Marshal(map[string]any{
 		"scenario": o.Scenario, "scenario_file": o.ScenarioFile, "plan": plan, "prediction": out.Prediction,
 		"target": out.Target, "brokers": out.Brokers, "stand_in": out.StandIn, "replicas_running": out.Replicas,
-		"interval_seconds": o.Interval.Seconds(), "version": o.Version, "workers": workersOf(si),
+		"interval_seconds": o.Interval.Seconds(), "version": o.Version, "workers": workersOf(si), "publish_only": o.PublishOnly,
 	})
 	iw, err := metrics.CreateIntervalFile(filepath.Join(o.OutDir, intervalFile), r.reg.Header(meta))
 	if err != nil {

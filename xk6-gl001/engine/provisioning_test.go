@@ -16,9 +16,10 @@ import (
 // the calculator's deployment (11 replicas, pool 205). The first must read
 // critical with the guide's scale advice; the second must take the
 // planning actions and keep what provisioning decides (pool, errors,
-// thresholds) healthy. Its consumer lag is left out of the assertion: on
-// a 2-core machine running the rest of the suite beside 11 replica
-// processes, lag measures that machine, not the deployment (it is logged).
+// thresholds) healthy, and must not fail. On a quiet machine it reads
+// pass; a warning is tolerated, because on a 2-core machine running the
+// rest of the suite beside 11 replica processes the latency rows measure
+// that machine as much as the deployment (the verdict is logged).
 const expansion = `{"test_name": "expansion", "duration_minutes": 0.25, "plants": 15, "sub_agents": 75,
   "heat_optimization_requests_per_minute": 100, "agent_coordination_events_per_second": 50,
   "ramp_up_minutes": 0, "partitions": 3%s}`
@@ -69,6 +70,9 @@ func TestUnderProvisionedFailsAndCalculatorPasses(t *testing.T) {
 	}
 
 	calc := runAndReport(t, strings.Replace(expansion, "%s", "", 1), engine.Options{})
+	if calc.Verdict == report.Fail {
+		t.Errorf("the calculator's deployment fails: %s", calc.Why)
+	}
 	for _, tr := range calc.Triggers {
 		switch {
 		case tr.Planning:
