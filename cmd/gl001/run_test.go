@@ -86,6 +86,7 @@ func TestRunBadInput(t *testing.T) {
 		{"two folders", []string{"run", "smoke_test.json", "--out", "a", "--out", "b"}, []string{`the results folder is already "a"`}},
 		{"unknown output", []string{"run", "smoke_test.json", "--out", "csv=x.csv"}, []string{`unknown output "csv"`}},
 		{"interval", []string{"run", "smoke_test.json", "--interval", "1ms"}, []string{`"--interval"`, "from 100ms to 1m"}},
+		{"negative timeout", []string{"run", "smoke_test.json", "--ack-timeout", "-1s"}, []string{`"--ack-timeout"`, "must not be negative"}},
 		{"target without brokers", []string{"run", "smoke_test.json", "--target", "http://127.0.0.1:1", "--out", filepath.Join(dir, "t")}, []string{"--brokers is required with --target"}},
 	}
 	for _, tt := range tests {

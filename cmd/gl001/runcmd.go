@@ -89,6 +89,14 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 				return badInput(fmt.Errorf("invalid argument %q for \"--interval\" flag: must be from 100ms to 1m", interval))
 			}
 			o.Interval = interval
+			for _, d := range []struct {
+				flag string
+				v    time.Duration
+			}{{"--request-timeout", o.RequestTimeout}, {"--ack-timeout", o.AckTimeout}, {"--db-query-time", o.StandInDBQueryTime}} {
+				if d.v < 0 {
+					return badInput(fmt.Errorf("invalid argument %q for %q flag: must not be negative", d.v, d.flag))
+				}
+			}
 			if kube {
 				o.Kube = &kubeOpts
 			}
