@@ -247,6 +247,16 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulator: replicas: %w", err)
 	}
+	// Ready means ready for load: every replica has joined the consumer
+	// group and every partition is assigned, so the first events do not
+	// wait out a rebalance (which would read as consumer lag).
+	groupCtx, cancelGroup := context.WithTimeout(ctx, groupSettleTimeout)
+	st, gerr := bus.WaitGroupStable(groupCtx, busCfg, api.ConsumerGroup, api.TopicCoordination, o.Replicas, o.Partitions, 100*time.Millisecond)
+	cancelGroup()
+	if gerr != nil {
+		o.Logger.Warn("consumer group not settled; starting anyway", "group", api.ConsumerGroup,
+			"state", st.State, "members", st.Members, "assigned_partitions", st.Assigned, "err", gerr)
+	}
 	s.apiURL = "http://" + ln.Addr().String()
 	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second},
 		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester}
@@ -313,5 +323,8 @@ func (s *StandIn) Stop() error {
 	})
 	return s.stopErr
 }
+
+// groupSettleTimeout bounds the wait for the consumer group at start.
+const groupSettleTimeout = 30 * time.Second
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
