@@ -353,7 +353,7 @@ func TestIntervalPercentilesMatchSink(t *testing.T) {
 	for _, iv := range run.Intervals {
 		for _, lm := range latencyMetrics {
 			m := iv.Metrics[lm.metric]
-			got, ok, err := intervalPercentiles(m, ps)
+			got, ok, err := m.Percentiles(ps)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/greenlang/gl001/reports/runlog"
-	"github.com/greenlang/gl001/xk6-gl001/metrics"
 )
 
 // latencyMetrics are the trends the latency figure shows, one panel each.
@@ -45,7 +42,7 @@ func latencySpec(run *runlog.Run, t timeline) (spec, error) {
 	}
 	for i, iv := range run.Intervals {
 		for m, lm := range latencyMetrics {
-			vs, ok, err := intervalPercentiles(iv.Metrics[lm.metric], ps)
+			vs, ok, err := iv.Metrics[lm.metric].Percentiles(ps)
 			if err != nil {
 				return spec{}, fmt.Errorf("plots: interval %d: metric %q: %w", iv.Seq, lm.metric, err)
 			}
@@ -75,36 +72,4 @@ func latencySpec(run *runlog.Run, t timeline) (spec, error) {
 		s.note = "no " + strings.Join(absent, " or ") + " samples in any interval"
 	}
 	return s, nil
-}
-
-// intervalPercentiles returns the percentiles ps of trend m's values in
-// one interval, in the metric's unit (ms), from the interval's histogram
-// alone; ok is false when m is missing, not a trend or empty.
-//
-// The values are those metrics.Sink.Percentile gives (the histogram's value
-// at nearest rank, clamped to the exact min and max), computed on the
-// compact decoded histogram: a Sink would allocate a dense 3-digit, 1-hour
-// histogram (about 190 KB) per metric and interval.
-func intervalPercentiles(m *metrics.IntervalMetric, ps []float64) (vs []float64, ok bool, err error) {
-	if m == nil || m.Type != metrics.Trend || m.Count == 0 {
-		return nil, false, nil
-	}
-	h, err := hdrhistogram.DecodePacked([]byte(m.HDR))
-	if err != nil {
-		return nil, false, fmt.Errorf("decode hdr: %w", err)
-	}
-	if h.LowestTrackableValue() != metrics.HDRLowest || h.HighestTrackableValue() != metrics.HDRHighest ||
-		h.SignificantFigures() != metrics.HDRSignificantFig {
-		return nil, false, fmt.Errorf("hdr geometry (%d, %d, %d digits): want (%d, %d, %d digits)",
-			h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures(),
-			metrics.HDRLowest, metrics.HDRHighest, metrics.HDRSignificantFig)
-	}
-	if h.TotalCount() == 0 {
-		return nil, false, nil
-	}
-	vs = make([]float64, len(ps))
-	for i, u := range h.ValueAtPercentilesSlice(ps) {
-		vs[i] = min(max(float64(u)/metrics.HDRUnitsPerValue, m.Min), m.Max)
-	}
-	return vs, true, nil
 }

@@ -65,3 +65,26 @@ func decodeHist(s string) (*hdrhistogram.PackedHistogram, error) {
 	}
 	return p, nil
 }
+
+// Percentiles returns the percentiles ps (each in [0, 100]) of a Trend
+// interval's samples, in the metric's unit, as Sink.Percentile computes
+// them (the histogram's nearest-rank value clamped to the exact min and
+// max), from the interval's compact histogram alone: no dense histogram
+// is allocated. ok is false when m is nil, not a Trend or empty.
+func (m *IntervalMetric) Percentiles(ps []float64) (vs []float64, ok bool, err error) {
+	if m == nil || m.Type != Trend || m.Count == 0 {
+		return nil, false, nil
+	}
+	h, err := decodeHist(m.HDR)
+	if err != nil {
+		return nil, false, err
+	}
+	if h.TotalCount() == 0 {
+		return nil, false, nil
+	}
+	vs = make([]float64, len(ps))
+	for i, u := range h.ValueAtPercentilesSlice(ps) {
+		vs[i] = min(max(fromHDR(u), m.Min), m.Max)
+	}
+	return vs, true, nil
+}
