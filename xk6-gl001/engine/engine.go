@@ -338,6 +338,14 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	execsDone := make(chan struct{})
 	go func() { wg.Wait(); close(execsDone) }()
 
+	// Evaluating thresholds copies every metric's totals, so only do it
+	// each interval when a threshold can abort the run.
+	canAbort := false
+	for _, ts := range th {
+		for _, t := range ts {
+			canAbort = canAbort || t.AbortOnFail
+		}
+	}
 	ticker := time.NewTicker(o.Interval)
 	defer ticker.Stop()
 	last := map[string]executor.Stats{}
@@ -359,6 +367,9 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 			o.Logger.Error("cannot write intervals; the run goes on", "file", filepath.Join(o.OutDir, intervalFile), "err", err)
 		}
 		r.showProgress(last)
+		if !canAbort {
+			continue
+		}
 		if stop, which := th.ShouldAbort(r.sources(), time.Since(out.Start)); stop && context.Cause(runCtx) == nil {
 			abort(fmt.Errorf("abortOnFail threshold crossed: %v", which))
 			o.Logger.Warn("aborting: a threshold with abortOnFail failed", "thresholds", which)

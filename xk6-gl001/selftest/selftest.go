@@ -29,8 +29,9 @@ type Runner struct {
 
 	mu      sync.Mutex
 	running bool
+	closed  bool
 	latest  []byte
-	ctx     context.Context
+	ctx     context.Context // the running tests' lifetime; made on first Start
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -46,14 +47,14 @@ func (r *Runner) Start(body []byte, api string, brokers []string) (string, error
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return "", fmt.Errorf("the stand-in is stopping")
+	}
 	if r.running {
 		return "", simulator.ErrBusy
 	}
 	if r.ctx == nil {
 		r.ctx, r.cancel = context.WithCancel(context.Background())
-	}
-	if r.ctx.Err() != nil {
-		return "", fmt.Errorf("the stand-in is stopping")
 	}
 	id := sc.TestName + "-" + time.Now().UTC().Format("20060102T150405Z")
 	dir := filepath.Join(r.Dir, id)
@@ -101,10 +102,8 @@ func (r *Runner) Latest() ([]byte, bool) {
 // (which still writes its results, marked not complete) and waits for it.
 func (r *Runner) Close() {
 	r.mu.Lock()
+	r.closed = true
 	if r.cancel != nil {
-		r.cancel()
-	} else {
-		r.ctx, r.cancel = context.WithCancel(context.Background())
 		r.cancel()
 	}
 	r.mu.Unlock()
