@@ -3,18 +3,15 @@ package scenarios_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/greenlang/gl001/reports/golden"
 	"github.com/greenlang/gl001/scenarios"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestPlanGuide(t *testing.T) {
 	p := guide.Plan()
@@ -214,23 +211,7 @@ func TestPlanGolden(t *testing.T) {
 			if err := enc.Encode(s.Plan()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".plan.golden.json"), buf.Bytes())
+			golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".plan.golden.json"), buf.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }

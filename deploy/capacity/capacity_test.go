@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,9 +11,8 @@ import (
 	"testing"
 
 	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/reports/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // The guide's worked examples. Where the guide rounds (5.5Gi for 5548Mi)
 // the test holds the formula's exact value; the guide's text is in the name.
@@ -229,24 +227,8 @@ func TestWriteTextGolden(t *testing.T) {
 			if err := capacity.NewPlan(p, capacity.DefaultTarget).WriteText(&buf); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, buf.Bytes())
+			golden.Check(t, name, buf.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 

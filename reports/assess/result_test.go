@@ -3,7 +3,6 @@ package assess_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,10 +11,9 @@ import (
 	"testing"
 
 	"github.com/greenlang/gl001/reports/assess"
+	"github.com/greenlang/gl001/reports/golden"
 	"github.com/greenlang/gl001/reports/triggers"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 func jsonEncode(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -51,23 +49,6 @@ func assessFile(t *testing.T, path string) assess.Result {
 	return assess.Assess(in)
 }
 
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reports/assess -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test ./reports/assess -update if the change is intended)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	for name, path := range inputs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -79,8 +60,8 @@ func TestGolden(t *testing.T) {
 			if err := r.WriteJSON(&js); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", name+".txt.golden"), text.Bytes())
-			golden(t, filepath.Join("testdata", name+".json.golden"), js.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".txt.golden"), text.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".json.golden"), js.Bytes())
 		})
 	}
 }

@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/greenlang/gl001/reports/golden"
 	"github.com/greenlang/gl001/reports/plots"
 	"github.com/greenlang/gl001/reports/report"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // tinyPNG is a 1×1 PNG, fixed bytes so the golden HTML does not move with
 // the Go version's zlib.
@@ -64,31 +61,10 @@ func TestGolden(t *testing.T) {
 			if err := enc.Encode(r); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name+".md.golden", md.Bytes())
-			golden(t, tc.name+".html.golden", page.Bytes())
-			golden(t, tc.name+".junit.xml.golden", junit.Bytes())
-			golden(t, tc.name+".json.golden", js.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".md.golden"), md.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".html.golden"), page.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".junit.xml.golden"), junit.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".json.golden"), js.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it); got:\n%s", path, got)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,31 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenlang/gl001/reports/golden"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // summaryRun records a small deterministic run.
 func summaryRun() (*metrics.Registry, time.Duration) {
@@ -75,7 +52,7 @@ func TestWriteSummaryGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "summary.golden.json", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "summary.golden.json"), buf.Bytes())
 
 	var doc struct {
 		Metrics map[string]struct {
@@ -153,7 +130,7 @@ func TestJSONOutputGolden(t *testing.T) {
 	if err := o.Add(m.vus, t0, 1, nil); err == nil {
 		t.Error("Add after Close succeeded")
 	}
-	golden(t, "out.golden.ndjson", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "out.golden.ndjson"), buf.Bytes())
 
 	// Every line is valid JSON of k6's envelope, and values survive.
 	sc := bufio.NewScanner(&buf)
