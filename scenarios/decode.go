@@ -49,10 +49,8 @@ func Decode(r io.Reader, name string) (Scenario, error) {
 	if err := dec.Decode(&obj); err != nil {
 		return Scenario{}, invalid(name, jsonerr.Syntax(err, data))
 	}
-	end := int(dec.InputOffset())
-	if rest := bytes.TrimLeft(data[end:], jsonSpace); len(rest) > 0 {
-		line, col := jsonerr.Position(data, len(data)-len(rest))
-		return Scenario{}, invalid(name, fmt.Errorf("unexpected data after the JSON object at line %d, column %d", line, col))
+	if err := jsonerr.Trailing(data, dec.InputOffset()); err != nil {
+		return Scenario{}, invalid(name, err)
 	}
 
 	s := NewScenario()

@@ -66,10 +66,8 @@ func Decode(r io.Reader, name string) (Input, error) {
 	if err := dec.Decode(&in); err != nil {
 		return Input{}, inputErr(name, decodeError(err, data))
 	}
-	end := int(dec.InputOffset())
-	if rest := bytes.TrimLeft(data[end:], jsonSpace); len(rest) > 0 {
-		line, col := jsonerr.Position(data, len(data)-len(rest))
-		return Input{}, inputErr(name, fmt.Errorf("unexpected data after the JSON object at line %d, column %d", line, col))
+	if err := jsonerr.Trailing(data, dec.InputOffset()); err != nil {
+		return Input{}, inputErr(name, err)
 	}
 
 	problems := checkKeys(data)
@@ -167,8 +165,6 @@ func flatten(err error) []error {
 	}
 	return []error{err}
 }
-
-const jsonSpace = " \t\r\n"
 
 // knownFields are the JSON names of Input, in declaration order.
 var knownFields = func() []string {

@@ -87,3 +87,15 @@ func ReadObject(r io.Reader, limit int) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// Trailing reports data after the JSON value that ended at offset end (a
+// json.Decoder's InputOffset), naming where it starts; nil when only
+// white space follows.
+func Trailing(data []byte, end int64) error {
+	rest := bytes.TrimLeft(data[min(int(end), len(data)):], " \t\r\n")
+	if len(rest) == 0 {
+		return nil
+	}
+	line, col := Position(data, len(data)-len(rest))
+	return fmt.Errorf("unexpected data after the JSON object at line %d, column %d", line, col)
+}
