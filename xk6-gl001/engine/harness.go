@@ -37,21 +37,37 @@ func newHarnessMetrics(r *run) (http.Handler, error) {
 			}
 		}
 	}
-	for _, m := range []string{MetricOptimizeDuration, MetricCoordinationDuration, MetricHeatOptimizationDuration} {
-		err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: m + "_p95_ms", Help: "Running p95 of " + m + " over the run, milliseconds (as of the last interval).",
-		}, func() float64 {
-			if s, ok := r.reg.Totals()[m]; ok {
-				v, _ := s.Aggregate("p(95)")
-				return v
-			}
-			return 0
-		}))
-		if err != nil {
-			return nil, err
-		}
+	if err := reg.Register(p95Collector{r}); err != nil {
+		return nil, err
 	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), nil
+}
+
+// p95Collector serves the running p95 of the duration metrics, reading
+// the run's totals once per scrape (a copy of every metric's histograms).
+type p95Collector struct{ r *run }
+
+var p95Metrics = []string{MetricOptimizeDuration, MetricCoordinationDuration, MetricHeatOptimizationDuration}
+
+func p95Desc(m string) *prometheus.Desc {
+	return prometheus.NewDesc(m+"_p95_ms", "Running p95 of "+m+" over the run, milliseconds (as of the last interval).", nil, nil)
+}
+
+func (c p95Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range p95Metrics {
+		ch <- p95Desc(m)
+	}
+}
+
+func (c p95Collector) Collect(ch chan<- prometheus.Metric) {
+	totals := c.r.reg.Totals()
+	for _, m := range p95Metrics {
+		v := 0.0
+		if s, ok := totals[m]; ok {
+			v, _ = s.Aggregate("p(95)")
+		}
+		ch <- prometheus.MustNewConstMetric(p95Desc(m), prometheus.GaugeValue, v)
+	}
 }
 
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
