@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -19,7 +20,7 @@ const replicaEnv = "GL001_REPLICA_CONFIG"
 
 // childConfig is what a replica process needs to know.
 type childConfig struct {
-	Bus     BusOptions          `json:"bus"`
+	Bus     kafkabus.Options    `json:"bus"`
 	Replica orchestrator.Config `json:"replica"`
 }
 

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,9 +37,9 @@ type Options struct {
 	Replicas       int    // orchestrator replicas; the calculator's for Plants/Agents
 	Listen         string // front door address; 127.0.0.1:8000
 
-	Bus        BusOptions // no brokers: start the embedded one
-	Partitions int        // partitions of agent.coordination; 12 as the guide scales to
-	Workers    int        // KAFKA_CONSUMER_THREADS per replica; 4
+	Bus        kafkabus.Options // no brokers: start the embedded one
+	Partitions int              // partitions of agent.coordination; 12 as the guide scales to
+	Workers    int              // KAFKA_CONSUMER_THREADS per replica; 4
 
 	// DBPoolSize is DB_POOL_SIZE for the whole deployment; the calculator's
 	// pool size by default. Each replica gets an equal share, rounded up:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/api"
-	"github.com/greenlang/gl001/simulator/bus"
 	"github.com/greenlang/gl001/simulator/fleet"
 )
 
@@ -106,8 +106,8 @@ func TestStandInEndToEnd(t *testing.T) {
 	}
 
 	// Coordination events through the broker, each acknowledged.
-	cfg := bus.Config{Brokers: si.Brokers()}
-	waiter, err := bus.NewAckWaiter(ctx, cfg, bus.AckWaiterOptions{})
+	cfg := kafkabus.Config{Brokers: si.Brokers()}
+	waiter, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

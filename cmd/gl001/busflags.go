@@ -1,16 +1,15 @@
 package main
 
 import (
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"os"
 
 	"github.com/spf13/pflag"
-
-	"github.com/greenlang/gl001/simulator"
 )
 
 // addBusFlags declares the flags that reach the user's Kafka over TLS
 // and SASL, the same for every subcommand that speaks Kafka.
-func addBusFlags(f *pflag.FlagSet, b *simulator.BusOptions) {
+func addBusFlags(f *pflag.FlagSet, b *kafkabus.Options) {
 	f.BoolVar(&b.TLS, "kafka-tls", false, "connect to --brokers over TLS")
 	f.StringVar(&b.TLSCAFile, "kafka-tls-ca", "", "PEM file of the CA that signed the brokers' certificates")
 	f.StringVar(&b.TLSCertFile, "kafka-tls-cert", "", "PEM client certificate, for mutual TLS")
@@ -22,7 +21,7 @@ func addBusFlags(f *pflag.FlagSet, b *simulator.BusOptions) {
 
 // busPasswordFromEnv takes the SASL password from the environment when no
 // flag gave one, so it need not appear in the process list.
-func busPasswordFromEnv(b *simulator.BusOptions) {
+func busPasswordFromEnv(b *kafkabus.Options) {
 	if b.SASLPassword == "" {
 		b.SASLPassword = os.Getenv("GL001_KAFKA_SASL_PASSWORD")
 	}

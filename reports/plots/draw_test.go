@@ -14,9 +14,8 @@ import (
 
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/reports/runlog"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
-	"github.com/greenlang/gl001/xk6-gl001/sampler"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 const fixture = "../runlog/testdata/short_load_test"
@@ -191,11 +190,11 @@ func TestDrawDeterministic(t *testing.T) {
 // failed replicas sampler, so every sampled line has a gap in the middle.
 func syntheticRun() *runlog.Run {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	run := &runlog.Run{Meta: runlog.Meta{Prediction: capacity.Prediction{CPUMillicores: 1000, MemoryMiB: 2048}}}
+	run := &runlog.Run{Meta: record.Meta{Prediction: capacity.Prediction{CPUMillicores: 1000, MemoryMiB: 2048}}}
 	for i := range 8 {
 		iv := runlog.Interval{
 			Interval: metrics.Interval{Seq: int64(i + 1), Start: start.Add(time.Duration(i) * time.Second), End: start.Add(time.Duration(i+1) * time.Second)},
-			Executors: map[string]engine.ExecutorExtra{
+			Executors: map[string]record.Executor{
 				"optimize": {TargetPerSecond: 2, Started: int64(2 * (i + 1)), ElapsedSeconds: float64(i + 1)},
 			},
 		}
@@ -203,20 +202,20 @@ func syntheticRun() *runlog.Run {
 		case 3:
 			// no sample at all
 		case 4:
-			iv.Sample = &sampler.Sample{At: iv.End, Gaps: []sampler.Gap{
+			iv.Sample = &record.Sample{At: iv.End, Gaps: []record.Gap{
 				{Sampler: "replicas", Reason: "docker stats: timeout"},
 				{Sampler: "lag", Reason: "broker unreachable"},
 				{Sampler: "database", Reason: "HTTP 503"},
 			}}
 		default:
-			iv.Sample = &sampler.Sample{
+			iv.Sample = &record.Sample{
 				At: iv.End,
-				Replicas: []sampler.ReplicaUsage{
+				Replicas: []record.ReplicaUsage{
 					{ID: "replica-10", CPUMillicores: 300 + float64(i), MemoryMiB: 900},
 					{ID: "replica-2", CPUMillicores: 400 + float64(i), MemoryMiB: 1000},
 				},
-				Lag:      &sampler.Lag{Group: "gl-001-orchestrator", Topic: "agent-coordination", Messages: int64(10 * i), Seconds: 0.1 * float64(i)},
-				Database: &sampler.Database{Size: 20, InUse: int64(i), WaitCount: int64(3 * i)},
+				Lag:      &record.Lag{Group: "gl-001-orchestrator", Topic: "agent-coordination", Messages: int64(10 * i), Seconds: 0.1 * float64(i)},
+				Database: &record.Database{Size: 20, InUse: int64(i), WaitCount: int64(3 * i)},
 			}
 		}
 		run.Intervals = append(run.Intervals, iv)
@@ -287,21 +286,21 @@ func TestDrawSyntheticGaps(t *testing.T) {
 }
 
 func TestReadingsNotes(t *testing.T) {
-	has := func(s *sampler.Sample) bool { return s.Lag != nil }
-	lag := &sampler.Sample{Lag: &sampler.Lag{}}
-	failed := &sampler.Sample{Gaps: []sampler.Gap{{Sampler: "lag", Reason: "no broker"}}}
-	other := &sampler.Sample{Lag: &sampler.Lag{}, Gaps: []sampler.Gap{{Sampler: "hpa", Reason: "no kube"}}}
+	has := func(s *record.Sample) bool { return s.Lag != nil }
+	lag := &record.Sample{Lag: &record.Lag{}}
+	failed := &record.Sample{Gaps: []record.Gap{{Sampler: "lag", Reason: "no broker"}}}
+	other := &record.Sample{Lag: &record.Lag{}, Gaps: []record.Gap{{Sampler: "hpa", Reason: "no kube"}}}
 	tests := []struct {
 		name    string
-		samples []*sampler.Sample
+		samples []*record.Sample
 		want    string
 	}{
 		{"no intervals", nil, "no samples: the run has no intervals"},
-		{"complete", []*sampler.Sample{lag, other}, ""},
-		{"never ran", []*sampler.Sample{nil, {}}, "no samples: the lag sampler did not run"},
-		{"always failed", []*sampler.Sample{failed, failed}, "no samples: the lag sampler failed in all 2 intervals: no broker"},
-		{"partly", []*sampler.Sample{lag, nil, lag}, "1 of 3 intervals have no lag reading; the lines break there"},
-		{"partly failed", []*sampler.Sample{lag, failed, nil}, "2 of 3 intervals have no lag reading; the lines break there (first failure: no broker)"},
+		{"complete", []*record.Sample{lag, other}, ""},
+		{"never ran", []*record.Sample{nil, {}}, "no samples: the lag sampler did not run"},
+		{"always failed", []*record.Sample{failed, failed}, "no samples: the lag sampler failed in all 2 intervals: no broker"},
+		{"partly", []*record.Sample{lag, nil, lag}, "1 of 3 intervals have no lag reading; the lines break there"},
+		{"partly failed", []*record.Sample{lag, failed, nil}, "2 of 3 intervals have no lag reading; the lines break there (first failure: no broker)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/greenlang/gl001/reports/runlog"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // scenarioOrder puts the guide's scenarios first, in the guide's order;
@@ -17,7 +17,7 @@ var scenarioOrder = []string{"optimize", "coordinate"}
 func ratesSpec(run *runlog.Run, t timeline) (spec, error) {
 	s := spec{name: NameRates, title: "Arrival rate per scenario: achieved against target (per second)", span: t.spanSeconds}
 	for _, name := range scenarios(run) {
-		states := make([]*engine.ExecutorExtra, len(run.Intervals))
+		states := make([]*record.Executor, len(run.Intervals))
 		for i, iv := range run.Intervals {
 			if st, ok := iv.Executors[name]; ok {
 				states[i] = &st
@@ -79,15 +79,15 @@ func minRateWindow(run *runlog.Run) float64 {
 // elapsed advanced less than minWindowSeconds (an interval cut short, or
 // the executor had finished), or when the counts went backwards. target is
 // the schedule's rate at the interval's end.
-func arrivalRates(states []*engine.ExecutorExtra, minWindowSeconds float64) (achieved, target []float64) {
+func arrivalRates(states []*record.Executor, minWindowSeconds float64) (achieved, target []float64) {
 	achieved, target = missing(len(states)), missing(len(states))
-	var prev *engine.ExecutorExtra
+	var prev *record.Executor
 	for i, st := range states {
 		if st == nil {
 			continue
 		}
 		target[i] = st.TargetPerSecond
-		from := engine.ExecutorExtra{} // the executor's start
+		from := record.Executor{} // the executor's start
 		switch {
 		case prev != nil && states[i-1] == prev:
 			from = *prev

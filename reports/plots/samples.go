@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/greenlang/gl001/reports/runlog"
-	"github.com/greenlang/gl001/xk6-gl001/sampler"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // The samplers' names, as their Gaps record them.
@@ -20,7 +20,7 @@ const (
 // for the sampler, or without the part has no reading: whatever a failed
 // sampler left in the sample is not data. note says what is missing, empty
 // when every interval has a reading.
-func readings(run *runlog.Run, name string, has func(*sampler.Sample) bool) (ok []bool, note string) {
+func readings(run *runlog.Run, name string, has func(*record.Sample) bool) (ok []bool, note string) {
 	n := len(run.Intervals)
 	ok = make([]bool, n)
 	var absent, failed int
@@ -59,7 +59,7 @@ func readings(run *runlog.Run, name string, has func(*sampler.Sample) bool) (ok 
 }
 
 // gapFor returns s's Gap for the named sampler, or nil.
-func gapFor(s *sampler.Sample, name string) *sampler.Gap {
+func gapFor(s *record.Sample, name string) *record.Gap {
 	for i := range s.Gaps {
 		if s.Gaps[i].Sampler == name {
 			return &s.Gaps[i]
@@ -73,7 +73,7 @@ func gapFor(s *sampler.Sample, name string) *sampler.Gap {
 // absent from an interval's reading (not started yet, restarted, gone)
 // breaks its line there.
 func resourcesSpec(run *runlog.Run, t timeline) (spec, error) {
-	ok, note := readings(run, samplerReplicas, func(s *sampler.Sample) bool { return len(s.Replicas) > 0 })
+	ok, note := readings(run, samplerReplicas, func(s *record.Sample) bool { return len(s.Replicas) > 0 })
 	ids := replicaIDs(run, ok)
 	cpu := panel{title: "CPU per replica (millicores)", yLabel: "millicores"}
 	mem := panel{title: "Memory per replica (MiB)", yLabel: "MiB"}
@@ -131,7 +131,7 @@ func replicaIDs(run *runlog.Run, ok []bool) []string {
 
 // lagSpec draws the consumer lag in messages and in seconds, two panels.
 func lagSpec(run *runlog.Run, t timeline) (spec, error) {
-	ok, note := readings(run, samplerLag, func(s *sampler.Sample) bool { return s.Lag != nil })
+	ok, note := readings(run, samplerLag, func(s *record.Sample) bool { return s.Lag != nil })
 	msgs, secs := missing(len(ok)), missing(len(ok))
 	title := "Consumer lag"
 	for i, iv := range run.Intervals {
@@ -162,7 +162,7 @@ func lagSpec(run *runlog.Run, t timeline) (spec, error) {
 // consecutive intervals that both have a reading: the first reading after a
 // gap has none, nor has one where the count went backwards (a restart).
 func poolSpec(run *runlog.Run, t timeline) (spec, error) {
-	ok, note := readings(run, samplerDatabase, func(s *sampler.Sample) bool { return s.Database != nil })
+	ok, note := readings(run, samplerDatabase, func(s *record.Sample) bool { return s.Database != nil })
 	inUse, size, waits := missing(len(ok)), missing(len(ok)), missing(len(ok))
 	for i, iv := range run.Intervals {
 		if !ok[i] {

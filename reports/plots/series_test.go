@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/greenlang/gl001/xk6-gl001/engine"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -73,10 +73,10 @@ func TestNaturalCompare(t *testing.T) {
 }
 
 func TestArrivalRates(t *testing.T) {
-	st := func(target float64, started int64, elapsed float64) *engine.ExecutorExtra {
-		return &engine.ExecutorExtra{TargetPerSecond: target, Started: started, ElapsedSeconds: elapsed}
+	st := func(target float64, started int64, elapsed float64) *record.Executor {
+		return &record.Executor{TargetPerSecond: target, Started: started, ElapsedSeconds: elapsed}
 	}
-	states := []*engine.ExecutorExtra{
+	states := []*record.Executor{
 		st(10, 8, 1),     // from the executor's start: 8/s
 		st(10, 18, 2),    // 10/s
 		nil,              // no state: no reading

@@ -9,8 +9,8 @@ import (
 	"github.com/greenlang/gl001/reports/decision"
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/reports/triggers"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
@@ -166,7 +166,7 @@ func evaluateThresholds(run *runlog.Run, set thresholds.Set) ([]ThresholdResult,
 	out := []ThresholdResult{}
 	if set == nil {
 		var err error
-		if set, err = engine.Thresholds(run.Meta.Scenario, run.Meta.ScenarioFile); err != nil {
+		if set, err = record.Thresholds(run.Meta.Scenario, run.Meta.ScenarioFile); err != nil {
 			return out, err.Error()
 		}
 	}

@@ -10,9 +10,8 @@ import (
 	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/reports/triggers"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
-	"github.com/greenlang/gl001/xk6-gl001/sampler"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
@@ -57,9 +56,9 @@ func TestVerdict(t *testing.T) {
 			want: report.Warning, because: "Message Bus Lag not observed (the lag sampler did not run), so not verified"},
 		{name: "sampler gaps that hide a trigger warn", fleet: func() fleet {
 			f := healthyFleet()
-			f.gaps = func(i int) []sampler.Gap {
+			f.gaps = func(i int) []record.Gap {
 				if i == 7 {
-					return []sampler.Gap{{Sampler: "database", Reason: "connection refused"}}
+					return []record.Gap{{Sampler: "database", Reason: "connection refused"}}
 				}
 				return nil
 			}
@@ -67,9 +66,9 @@ func TestVerdict(t *testing.T) {
 		}, want: report.Warning, because: "Database Connections may read low: the database sampler had gaps in 1 interval"},
 		{name: "a gap that hides no trigger does not warn", fleet: func() fleet {
 			f := healthyFleet()
-			f.gaps = func(i int) []sampler.Gap {
+			f.gaps = func(i int) []record.Gap {
 				if i == 7 {
-					return []sampler.Gap{{Sampler: "hpa", Reason: "no HPA"}}
+					return []record.Gap{{Sampler: "hpa", Reason: "no HPA"}}
 				}
 				return nil
 			}
@@ -92,7 +91,7 @@ func TestVerdict(t *testing.T) {
 			opts: report.Options{Complete: ptr(false)}, want: report.Fail, because: "summary.json says the run did not complete"},
 		{name: "dropped iterations warn", fleet: func() fleet {
 			f := healthyFleet()
-			f.executors = map[string]engine.ExecutorExtra{"optimize": {Started: 98, Dropped: 2, Expected: 100}}
+			f.executors = map[string]record.Executor{"optimize": {Started: 98, Dropped: 2, Expected: 100}}
 			return f
 		}, want: report.Warning, because: "the optimize executor dropped 2 of 100 expected iterations (2%, above 1%)"},
 		{name: "unbuildable thresholds warn", fleet: healthyFleet,
@@ -171,7 +170,7 @@ func TestPlanningRows(t *testing.T) {
 			f.cpu, f.mem = constant(1000), constant(2000)
 			f.db = nil
 			if tt.poolSize > 0 {
-				f.db = func(int) *sampler.Database { return &sampler.Database{Size: tt.poolSize, InUse: 10} }
+				f.db = func(int) *record.Database { return &record.Database{Size: tt.poolSize, InUse: 10} }
 			}
 			r := report.Evaluate(f.run(t), report.Options{Workers: tt.workers})
 			check := func(metric string, level *triggers.Level, status report.ActionStatus, outcome report.Verdict) {
@@ -410,8 +409,8 @@ func TestTrendsReachTheDecisionTree(t *testing.T) {
 
 func TestGapsAreNotObservedNeverZero(t *testing.T) {
 	f := healthyFleet()
-	f.gaps = func(i int) []sampler.Gap {
-		return []sampler.Gap{
+	f.gaps = func(i int) []record.Gap {
+		return []record.Gap{
 			{Sampler: "replicas", Reason: "metrics.k8s.io: forbidden"},
 			{Sampler: "lag", Reason: "kafka: broker unreachable"},
 		}
@@ -499,7 +498,7 @@ func TestObserved(t *testing.T) {
 // run95 is the optimize p95 in seconds, rounded to the ms, as the
 // report takes it from the totals.
 func run95(t *testing.T, f fleet) float64 {
-	v, _ := f.run(t).Totals[engine.MetricOptimizeDuration].Aggregate("p(95)")
+	v, _ := f.run(t).Totals[record.MetricOptimizeDuration].Aggregate("p(95)")
 	return float64(int64(v+0.5)) / 1000
 }
 

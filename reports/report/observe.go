@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/reports/runlog"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // Observed are the run's measured values. Each pointer is nil when the
@@ -102,7 +102,7 @@ type point struct {
 	cpuMilli, memMiB float64 // mean over replicas
 }
 
-// The samplers' names, as sampler.Gap records them.
+// The samplers' names, as record.Gap records them.
 const (
 	samplerReplicas = "replicas"
 	samplerLag      = "lag"
@@ -253,24 +253,24 @@ func observe(run *runlog.Run, opts Options) observation {
 		o.ReplicasRunning, o.ReplicasRunningMax, o.ReplicasSource = ptr(n), ptr(n), "run header"
 	}
 
-	if s := run.Totals[engine.MetricOptimizeDuration]; s != nil && s.Count() > 0 {
+	if s := run.Totals[record.MetricOptimizeDuration]; s != nil && s.Count() > 0 {
 		o.OptimizeRequests = s.Count()
 		if v, ok := s.Aggregate("p(95)"); ok {
 			o.LatencyP95Seconds = ptr(round(v/1000, 3))
 		}
 	}
-	if s := run.Totals[engine.MetricCoordinationFailed]; s != nil && s.Count() > 0 {
+	if s := run.Totals[record.MetricCoordinationFailed]; s != nil && s.Count() > 0 {
 		o.Coordinations = s.Count()
 		if v, ok := s.Aggregate("rate"); ok {
 			o.CoordinationErrorPercent = ptr(round(v*100, 2))
 		}
 	}
-	if s := run.Totals[engine.MetricCoordinationServiceDur]; s != nil && s.Count() > 0 && !run.Meta.PublishOnly {
+	if s := run.Totals[record.MetricCoordinationServiceDur]; s != nil && s.Count() > 0 && !run.Meta.PublishOnly {
 		if v, ok := s.Aggregate("p(95)"); ok {
 			o.BusTransitP95MS = ptr(round(v, 0))
 		}
 	}
-	if s := run.Totals[engine.MetricHeatOptimizationDuration]; s != nil && s.Count() > 0 {
+	if s := run.Totals[record.MetricHeatOptimizationDuration]; s != nil && s.Count() > 0 {
 		o.HeatOptimizations = s.Count()
 		if v, ok := s.Aggregate("p(95)"); ok {
 			o.HeatOptimizationP95Seconds = ptr(round(v/1000, 3))

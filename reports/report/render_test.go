@@ -13,7 +13,7 @@ import (
 
 	"github.com/greenlang/gl001/reports/plots"
 	"github.com/greenlang/gl001/reports/report"
-	"github.com/greenlang/gl001/xk6-gl001/sampler"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 func TestMarkdownSectionOrder(t *testing.T) {
@@ -45,9 +45,9 @@ func TestMarkdownSectionOrder(t *testing.T) {
 func TestForeignTextIsEscaped(t *testing.T) {
 	f := healthyFleet()
 	reason := "bad | cell <script>alert(1)</script> *bold* [x](http://evil.example)\nnext line"
-	f.gaps = func(i int) []sampler.Gap {
+	f.gaps = func(i int) []record.Gap {
 		if i == 3 {
-			return []sampler.Gap{{Sampler: "hpa", Reason: reason}}
+			return []record.Gap{{Sampler: "hpa", Reason: reason}}
 		}
 		return nil
 	}

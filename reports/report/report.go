@@ -94,7 +94,7 @@ func worse(a, b Verdict) Verdict {
 // Options are what Evaluate needs besides the run.
 type Options struct {
 	// Thresholds are evaluated against the run's totals. nil means the
-	// run's own: engine.Thresholds of the scenario in the run's header
+	// run's own: record.Thresholds of the scenario in the run's header
 	// (the guide's defaults with the scenario's thresholds over them); an
 	// empty, non-nil Set means none.
 	Thresholds thresholds.Set

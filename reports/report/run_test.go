@@ -9,9 +9,8 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/scenarios"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
-	"github.com/greenlang/gl001/xk6-gl001/sampler"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // t0 is every synthetic run's start, so rendered reports are stable.
@@ -30,9 +29,9 @@ type fleet struct {
 	// cpu and mem give replica r's use in interval i (millicores, MiB);
 	// nil: no replica readings.
 	cpu, mem func(i, r int) float64
-	db       func(i int) *sampler.Database
-	lag      func(i int) *sampler.Lag
-	gaps     func(i int) []sampler.Gap
+	db       func(i int) *record.Database
+	lag      func(i int) *record.Lag
+	gaps     func(i int) []record.Gap
 	// noSamples leaves every interval without a Sample.
 	noSamples bool
 
@@ -41,7 +40,7 @@ type fleet struct {
 	heatMS       func(k int) float64
 	coordN       int
 	coordFailedN int
-	executors    map[string]engine.ExecutorExtra
+	executors    map[string]record.Executor
 }
 
 // healthyFleet is 15 plants and 75 sub-agents on the 11 replicas the
@@ -57,18 +56,18 @@ func healthyFleet() fleet {
 			return v
 		},
 		mem: func(i, r int) float64 { return 5800 + float64(r)*60 + float64((i+r)%5)*40 }, // ≈ 50 % of 12,548 Mi
-		db: func(i int) *sampler.Database {
+		db: func(i int) *record.Database {
 			inUse := int64(80 + i%10)
-			return &sampler.Database{Size: 205, InUse: inUse, Available: 205 - inUse, MaxInUse: inUse, WaitCount: 0, InUsePercent: float64(inUse) / 205 * 100}
+			return &record.Database{Size: 205, InUse: inUse, Available: 205 - inUse, MaxInUse: inUse, WaitCount: 0, InUsePercent: float64(inUse) / 205 * 100}
 		},
-		lag: func(i int) *sampler.Lag {
-			return &sampler.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: int64(10 + i%7), Seconds: 0.02 + float64(i%4)*0.01}
+		lag: func(i int) *record.Lag {
+			return &record.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: int64(10 + i%7), Seconds: 0.02 + float64(i%4)*0.01}
 		},
 		optimizeMS: func(k int) float64 { return 200 + float64(k%50)*12 }, // 200–788 ms
 		optimizeN:  100,
 		heatMS:     func(k int) float64 { return 150 + float64(k%40)*10 },
 		coordN:     3000, coordFailedN: 6,
-		executors: map[string]engine.ExecutorExtra{
+		executors: map[string]record.Executor{
 			"optimize":   {Started: 100, Expected: 100, ElapsedSeconds: 60},
 			"coordinate": {Started: 3000, Expected: 3000, ElapsedSeconds: 60},
 		},
@@ -82,19 +81,19 @@ func starvedFleet() fleet {
 		name: "under_provisioned", plants: 15, agents: 75, replicas: 1, intervals: 60,
 		cpu: func(i, r int) float64 { return 5300 + float64(i)*13 },    // 5,300–6,067m: 85 % → 97 %
 		mem: func(i, r int) float64 { return 10000 + float64(i%3)*50 }, // ≈ 80 %
-		db: func(i int) *sampler.Database {
+		db: func(i int) *record.Database {
 			inUse := int64(36 + i%4)
-			return &sampler.Database{Size: 40, InUse: inUse, Available: 40 - inUse, MaxInUse: inUse, WaitCount: int64(i * 12), Timeouts: int64(i / 20), InUsePercent: float64(inUse) / 40 * 100}
+			return &record.Database{Size: 40, InUse: inUse, Available: 40 - inUse, MaxInUse: inUse, WaitCount: int64(i * 12), Timeouts: int64(i / 20), InUsePercent: float64(inUse) / 40 * 100}
 		},
-		lag: func(i int) *sampler.Lag {
-			return &sampler.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: int64(200 * i), Seconds: float64(i) * 0.04}
+		lag: func(i int) *record.Lag {
+			return &record.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: int64(200 * i), Seconds: float64(i) * 0.04}
 		},
-		gaps: func(i int) []sampler.Gap {
+		gaps: func(i int) []record.Gap {
 			switch i {
 			case 20:
-				return []sampler.Gap{{Sampler: "lag", Reason: "kafka: describe group gl-001-orchestrator: i/o timeout"}}
+				return []record.Gap{{Sampler: "lag", Reason: "kafka: describe group gl-001-orchestrator: i/o timeout"}}
 			case 41:
-				return []sampler.Gap{{Sampler: "target", Reason: "GET /metrics: context deadline exceeded"}}
+				return []record.Gap{{Sampler: "target", Reason: "GET /metrics: context deadline exceeded"}}
 			}
 			return nil
 		},
@@ -102,7 +101,7 @@ func starvedFleet() fleet {
 		optimizeN:  90,
 		heatMS:     func(k int) float64 { return 900 + float64(k%20)*90 },
 		coordN:     3000, coordFailedN: 96,
-		executors: map[string]engine.ExecutorExtra{
+		executors: map[string]record.Executor{
 			"optimize":   {Started: 90, Dropped: 10, Failed: 3, Expected: 100, ElapsedSeconds: 60},
 			"coordinate": {Started: 3000, Failed: 96, Expected: 3000, ElapsedSeconds: 60},
 		},
@@ -125,11 +124,11 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 
 	run := &runlog.Run{
 		Header: metrics.Header{Kind: "header", Format: metrics.FileFormat, Version: metrics.FileVersion, Start: t0, Metrics: []metrics.MetricInfo{
-			{Name: engine.MetricOptimizeDuration, Type: metrics.Trend, Contains: metrics.Time},
-			{Name: engine.MetricHeatOptimizationDuration, Type: metrics.Trend, Contains: metrics.Time},
-			{Name: engine.MetricCoordinationFailed, Type: metrics.Rate, Contains: metrics.Default},
+			{Name: record.MetricOptimizeDuration, Type: metrics.Trend, Contains: metrics.Time},
+			{Name: record.MetricHeatOptimizationDuration, Type: metrics.Trend, Contains: metrics.Time},
+			{Name: record.MetricCoordinationFailed, Type: metrics.Rate, Contains: metrics.Default},
 		}},
-		Meta: runlog.Meta{
+		Meta: record.Meta{
 			Scenario: sc, ScenarioFile: f.name + ".json", Plan: sc.Plan(), Prediction: pred,
 			Target: "http://127.0.0.1:8000", Brokers: []string{"127.0.0.1:9092"}, StandIn: true,
 			ReplicasRunning: f.replicas, IntervalSeconds: 1, Version: "test",
@@ -143,11 +142,11 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 			iv.Executors = f.executors
 		}
 		if !f.noSamples {
-			s := &sampler.Sample{At: iv.End}
+			s := &record.Sample{At: iv.End}
 			if f.cpu != nil {
 				for r := range f.replicas {
 					c, m := f.cpu(i, r), f.mem(i, r)
-					s.Replicas = append(s.Replicas, sampler.ReplicaUsage{
+					s.Replicas = append(s.Replicas, record.ReplicaUsage{
 						ID: fmt.Sprintf("replica-%d", r+1), CPUMillicores: c, MemoryMiB: m,
 						CPUPercent: c / float64(pred.CPUMillicores) * 100, MemoryPercent: m / float64(pred.MemoryMiB) * 100,
 					})
@@ -187,8 +186,8 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 			heat.Add(f.heatMS(k))
 		}
 		lat.Duration, heat.Duration = d, d
-		run.Totals[engine.MetricOptimizeDuration] = lat
-		run.Totals[engine.MetricHeatOptimizationDuration] = heat
+		run.Totals[record.MetricOptimizeDuration] = lat
+		run.Totals[record.MetricHeatOptimizationDuration] = heat
 	}
 	if f.coordN > 0 {
 		failed := metrics.NewSink(metrics.Rate, metrics.Default)
@@ -196,7 +195,7 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 			failed.Add(boolValue(k < f.coordFailedN))
 		}
 		failed.Duration = d
-		run.Totals[engine.MetricCoordinationFailed] = failed
+		run.Totals[record.MetricCoordinationFailed] = failed
 	}
 	return run
 }

@@ -12,11 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/greenlang/gl001/deploy/capacity"
-	"github.com/greenlang/gl001/scenarios"
-	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
-	"github.com/greenlang/gl001/xk6-gl001/sampler"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // IntervalsFile is the file a run folder is rebuilt from.
@@ -25,38 +22,18 @@ const IntervalsFile = "intervals.ndjson"
 // ErrNoRun is returned for a folder without intervals.ndjson.
 var ErrNoRun = errors.New("not a gl001 results folder")
 
-// Meta is the run metadata gl001 run writes in the header.
-type Meta struct {
-	Scenario        scenarios.Scenario  `json:"scenario"`
-	ScenarioFile    string              `json:"scenario_file"`
-	Plan            scenarios.Plan      `json:"plan"`
-	Prediction      capacity.Prediction `json:"prediction"`
-	Target          string              `json:"target"`
-	Brokers         []string            `json:"brokers"`
-	StandIn         bool                `json:"stand_in"`
-	ReplicasRunning int                 `json:"replicas_running"`
-	IntervalSeconds float64             `json:"interval_seconds"`
-	// Workers is each replica's coordination workers when the run knew
-	// them (the stand-in's); 0 otherwise.
-	Workers int    `json:"workers,omitempty"`
-	Version string `json:"version"`
-	// PublishOnly says coordination events were not acknowledged, so no
-	// publish-to-ack time was measured.
-	PublishOnly bool `json:"publish_only,omitempty"`
-}
-
 // Interval is one line of intervals.ndjson with its extras decoded.
 type Interval struct {
 	metrics.Interval
-	Executors map[string]engine.ExecutorExtra // by scenario: "optimize", "coordinate"
-	Sample    *sampler.Sample                 // nil when no sampler ran
+	Executors map[string]record.Executor // by scenario: "optimize", "coordinate"
+	Sample    *record.Sample             // nil when no sampler ran
 }
 
 // Run is a results folder, rebuilt.
 type Run struct {
 	Dir       string
 	Header    metrics.Header
-	Meta      Meta
+	Meta      record.Meta
 	Intervals []Interval
 	Totals    map[string]*metrics.Sink
 	// Truncated is set when the file ended in a partial line (a run killed
@@ -87,13 +64,13 @@ func Load(dir string) (*Run, error) {
 	}
 	for i, iv := range ivs {
 		li := Interval{Interval: iv}
-		if raw, ok := iv.Extra[engine.ExecutorsExtraKey]; ok {
+		if raw, ok := iv.Extra[record.ExecutorsKey]; ok {
 			if err := json.Unmarshal(raw, &li.Executors); err != nil {
 				return nil, fmt.Errorf("%s: interval %d: executors: %w", path, i+1, err)
 			}
 		}
-		if raw, ok := iv.Extra[sampler.ExtraKey]; ok {
-			li.Sample = new(sampler.Sample)
+		if raw, ok := iv.Extra[record.SamplesKey]; ok {
+			li.Sample = new(record.Sample)
 			if err := json.Unmarshal(raw, li.Sample); err != nil {
 				return nil, fmt.Errorf("%s: interval %d: samples: %w", path, i+1, err)
 			}

@@ -1,8 +1,10 @@
 // Package bus is the message-bus side of gl001's stand-in orchestrator:
-// how to reach a Kafka cluster (Config, with TLS and SASL), an in-process
-// broker for runs without one (StartEmbedded, kfake on 127.0.0.1), topic
-// set-up (EnsureTopics), the consumer each orchestrator replica runs
-// (Processor) and the ack collector the load side uses (AckWaiter).
+// an in-process broker for runs without a Kafka cluster (StartEmbedded,
+// kfake on 127.0.0.1), topic set-up (EnsureTopics), the consumer each
+// orchestrator replica runs (Processor) and the wait for its consumer
+// group to settle. How to reach a cluster (TLS, SASL), the producer and
+// the ack collector the load side uses (AckWaiter) are in package
+// kafkabus, which both sides share.
 //
 // Everything talks to the broker with segmentio/kafka-go over TCP, so the
 // embedded broker and a user's cluster are used the same way.
@@ -10,7 +12,7 @@
 // The flow of one coordination event:
 //
 //	sub-agent ──(agent.coordination, key plant_id)──▶ Processor (group gl-001-orchestrator)
-//	    Handle ──▶ api.Ack ──(agent.coordination.ack, key event_id)──▶ AckWaiter
+//	    Handle ──▶ api.Ack ──(agent.coordination.ack, key event_id)──▶ kafkabus.AckWaiter
 //	    └─ offset committed only after the ack is written
 //
 // Delivery is at least once. A replica that stops (context cancelled)

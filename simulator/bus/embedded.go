@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"net"
 	"strings"
@@ -101,9 +102,11 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (*Embedded, error)
 // Addrs returns the brokers' host:port addresses.
 func (e *Embedded) Addrs() []string { return e.cluster.ListenAddrs() }
 
-// Config returns a plaintext, unauthenticated Config for the broker. Add
-// TLS and SASL to it when the broker was started with them.
-func (e *Embedded) Config() Config { return Config{Brokers: e.Addrs(), ClientID: "gl001"} }
+// Config returns a plaintext, unauthenticated kafkabus.Config for the
+// broker. Add TLS and SASL to it when the broker was started with them.
+func (e *Embedded) Config() kafkabus.Config {
+	return kafkabus.Config{Brokers: e.Addrs(), ClientID: "gl001"}
+}
 
 // Cluster exposes the kfake cluster for fault injection and for tests that
 // wait on group state (kfake.Cluster.WaitGroupStable, Fault, ...).
@@ -114,15 +117,15 @@ func (e *Embedded) Close() { e.cluster.Close() }
 
 func kfakeMechanism(name string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
-	case SASLPlain:
+	case kafkabus.SASLPlain:
 		return "PLAIN", nil
-	case SASLScramSHA256:
+	case kafkabus.SASLScramSHA256:
 		return "SCRAM-SHA-256", nil
-	case SASLScramSHA512:
+	case kafkabus.SASLScramSHA512:
 		return "SCRAM-SHA-512", nil
 	}
 	return "", fmt.Errorf("embedded broker: sasl mechanism %q is not supported; use %s, %s or %s",
-		name, SASLPlain, SASLScramSHA256, SASLScramSHA512)
+		name, kafkabus.SASLPlain, kafkabus.SASLScramSHA256, kafkabus.SASLScramSHA512)
 }
 
 // kfakeLogger adapts slog to kfake's Logger. kfake calls it for every level,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log"
 	"time"
 
@@ -15,8 +16,8 @@ import (
 )
 
 // A replica's consumer and the load side's ack collector against the
-// embedded broker. Against a real cluster, build the Config from flags
-// instead: Brokers, LoadTLS, ParseSASL.
+// embedded broker. Against a real cluster, build the kafkabus.Config from flags
+// instead: Brokers, kafkabus.LoadTLS, kafkabus.ParseSASL.
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -31,7 +32,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	acks, err := bus.NewAckWaiter(ctx, cfg, bus.AckWaiterOptions{})
+	acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

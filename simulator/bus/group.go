@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"net"
 	"strconv"
 	"time"
@@ -22,10 +23,10 @@ type GroupState struct {
 // every one of the topic's partitions assigned, polling the group's
 // coordinator (DescribeGroups) every poll until ctx ends. It returns the
 // last state seen, and ctx's error if the group never settled.
-func WaitGroupStable(ctx context.Context, cfg Config, group, topic string, members, partitions int, poll time.Duration) (GroupState, error) {
+func WaitGroupStable(ctx context.Context, cfg kafkabus.Config, group, topic string, members, partitions int, poll time.Duration) (GroupState, error) {
 	transport := cfg.Transport()
 	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: cfg.addr(), Transport: transport}
+	client := &kafka.Client{Addr: cfg.Addr(), Transport: transport}
 	var last GroupState
 	for {
 		st, err := describeGroup(ctx, client, group, topic)

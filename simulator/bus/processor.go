@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,11 +28,6 @@ const (
 	// context is cancelled.
 	DefaultDrainTimeout = 5 * time.Second
 
-	// fetchMaxWait caps how long a fetch waits on the broker for data.
-	// Data still comes back as soon as it arrives (MinBytes 1), but a
-	// partition reader cannot stop mid-fetch, so kafka-go's default (10 s)
-	// would hold up every rebalance and Close for that long.
-	fetchMaxWait = 100 * time.Millisecond
 	// heartbeatInterval is how soon a member notices a rebalance.
 	// kafka-go's default (3 s) makes every join or leave of a replica
 	// stall the group for up to 3 s; heartbeats are cheap.
@@ -53,9 +48,6 @@ const (
 	// not wait that long, so it gives up and lets the coordinator expire
 	// it, as it would a crashed pod.
 	leaveTimeout = 2 * time.Second
-	// ackRetryMin and ackRetryMax bound the pause between ack attempts.
-	ackRetryMin = 50 * time.Millisecond
-	ackRetryMax = 2 * time.Second
 	// lagWindow: a partition not fetched from for this long no longer
 	// counts toward Lag.
 	lagWindow = 10 * time.Second
@@ -75,7 +67,7 @@ const (
 // Set the exported fields, then call Run once. Stats may be called
 // concurrently with Run.
 type Processor struct {
-	Config   Config
+	Config   kafkabus.Config
 	Topic    string // e.g. api.TopicCoordination
 	AckTopic string // e.g. api.TopicAck
 	Group    string // e.g. api.ConsumerGroup
@@ -318,7 +310,7 @@ func (p *Processor) Run(ctx context.Context) error {
 // newAckWriter returns the writer for acks.
 func (p *Processor) newAckWriter(transport *kafka.Transport) *kafka.Writer {
 	return &kafka.Writer{
-		Addr:      p.Config.addr(),
+		Addr:      p.Config.Addr(),
 		Topic:     p.AckTopic,
 		Transport: transport,
 		Balancer:  &kafka.Hash{},
@@ -345,7 +337,7 @@ func (p *Processor) newReader(workers int, log *slog.Logger) *kafka.Reader {
 		QueueCapacity:     max(2*workers, 16),
 		MinBytes:          1,
 		MaxBytes:          1 << 20,
-		MaxWait:           fetchMaxWait,
+		MaxWait:           kafkabus.FetchMaxWait,
 		ReadBatchTimeout:  time.Second,
 		ReadLagInterval:   -1, // Lag is computed from fetched high-water marks
 		HeartbeatInterval: heartbeatInterval,
@@ -356,7 +348,7 @@ func (p *Processor) newReader(workers int, log *slog.Logger) *kafka.Reader {
 		CommitInterval:    0, // CommitMessages is synchronous; the committer paces it
 		ReadBackoffMin:    10 * time.Millisecond,
 		ReadBackoffMax:    500 * time.Millisecond,
-		ErrorLogger:       kafkaErrorLogger(log),
+		ErrorLogger:       kafkabus.ErrorLogger(log),
 	})
 }
 
@@ -378,7 +370,7 @@ func (p *Processor) fetch(ctx context.Context, reader *kafka.Reader, jobs chan<-
 			// retries; a replica keeps trying, as a pod would.
 			failures++
 			log.Warn("fetch failed; retrying", "err", err, "failures", failures)
-			if !sleepCtx(ctx, backoff(failures, ackRetryMin, ackRetryMax)) {
+			if !kafkabus.Sleep(ctx, kafkabus.RetryDelay(failures, kafkabus.RetryMin, kafkabus.RetryMax)) {
 				return nil
 			}
 			continue
@@ -445,7 +437,7 @@ func (p *Processor) work(stop, workCtx context.Context, writer *kafka.Writer, re
 			return
 		}
 		log.Warn("write ack failed; retrying", "event_id", eventID, "attempt", attempt, "err", err)
-		if !sleepCtx(workCtx, backoff(attempt, ackRetryMin, ackRetryMax)) {
+		if !kafkabus.Sleep(workCtx, kafkabus.RetryDelay(attempt, kafkabus.RetryMin, kafkabus.RetryMax)) {
 			p.counters.abandoned.Add(1)
 			return
 		}
@@ -468,7 +460,7 @@ func (p *Processor) finalCommit(ctx context.Context, reader *kafka.Reader, log *
 		if p.commit(ctx, reader, log) {
 			return
 		}
-		sleepCtx(ctx, ackRetryMin)
+		kafkabus.Sleep(ctx, kafkabus.RetryMin)
 	}
 	log.Warn("final commit failed; the next owner of these partitions repeats their uncommitted events")
 }
@@ -499,41 +491,4 @@ func (p *Processor) commit(ctx context.Context, reader *kafka.Reader, log *slog.
 	p.mu.Unlock()
 	p.counters.committed.Add(n)
 	return true
-}
-
-// kafkaErrorLogger passes kafka-go's error log on as warnings, except the
-// "rebalance in progress" lines every join or leave of a replica produces.
-func kafkaErrorLogger(log *slog.Logger) kafka.Logger {
-	return kafka.LoggerFunc(func(format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
-		level := slog.LevelWarn
-		// Rebalances are routine, and a fetch that times out on a busy
-		// machine is retried by kafka-go itself; an ack that really never
-		// comes is counted as a failed iteration, so neither needs a warning.
-		if strings.Contains(msg, kafka.RebalanceInProgress.Title()) || strings.Contains(msg, "i/o timeout") {
-			level = slog.LevelDebug
-		}
-		log.Log(context.Background(), level, msg, "source", "kafka-go")
-	})
-}
-
-// backoff grows quadratically from lo to hi with attempt (1, 2, ...).
-func backoff(attempt int, lo, hi time.Duration) time.Duration {
-	d := time.Duration(attempt*attempt) * lo
-	if d > hi || d <= 0 {
-		return hi
-	}
-	return d
-}
-
-// sleepCtx waits d or until ctx ends, reporting whether d passed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

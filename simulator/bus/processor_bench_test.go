@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"slices"
 	"sync"
 	"testing"
@@ -34,7 +35,7 @@ func BenchmarkTwoReplicas(b *testing.B) {
 		allIn    = make(chan struct{})
 		expected = b.N
 	)
-	waiter, err := NewAckWaiter(ctx, cfg, AckWaiterOptions{
+	waiter, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{
 		Logger: testLogger(b),
 		OnAck: func(a api.Ack, at time.Time) {
 			mu.Lock()

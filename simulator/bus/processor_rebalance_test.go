@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"sync"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestProcessorsRebalanceMidStream(t *testing.T) {
 		count int
 		all   = make(chan struct{})
 	)
-	waiter, err := NewAckWaiter(ctx, cfg, AckWaiterOptions{Logger: testLogger(t), OnAck: func(a api.Ack, _ time.Time) {
+	waiter, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{Logger: testLogger(t), OnAck: func(a api.Ack, _ time.Time) {
 		mu.Lock()
 		defer mu.Unlock()
 		if acks[a.EventID]++; acks[a.EventID] == 1 {
@@ -132,7 +133,7 @@ func TestProcessorsRebalanceMidStream(t *testing.T) {
 	sa, sb := a.p.Stats(), b.p.Stats()
 	t.Logf("duplicate acks: %d of %d events; replica-a %+v; replica-b %+v", dups, 3*perPhase, sa, sb)
 
-	ends, err := endOffsets(ctx, cfg, api.TopicCoordination)
+	ends, err := kafkabus.EndOffsets(ctx, cfg, api.TopicCoordination)
 	if err != nil {
 		t.Fatal(err)
 	}

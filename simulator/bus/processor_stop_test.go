@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"encoding/json"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"strings"
 	"sync"
 	"testing"
@@ -17,14 +18,14 @@ import (
 // with events already published to one partition.
 type stopFixture struct {
 	t       *testing.T
-	cfg     Config
+	cfg     kafkabus.Config
 	proc    *Processor
 	started chan string // event ids as handlers start
 	cancel  context.CancelFunc
 	done    chan error
 }
 
-func startBlockedProcessor(t *testing.T, ctx context.Context, cfg Config, group string, events int, drain time.Duration, handle func(ctx context.Context, id string) error) *stopFixture {
+func startBlockedProcessor(t *testing.T, ctx context.Context, cfg kafkabus.Config, group string, events int, drain time.Duration, handle func(ctx context.Context, id string) error) *stopFixture {
 	t.Helper()
 	transport := cfg.Transport()
 	defer transport.CloseIdleConnections()
@@ -101,7 +102,7 @@ func TestProcessorStop(t *testing.T) {
 	}
 	partition := func(t *testing.T) int {
 		// Find the partition plant-01 hashes to: the only non-empty one.
-		ends, err := endOffsets(ctx, cfg, api.TopicCoordination)
+		ends, err := kafkabus.EndOffsets(ctx, cfg, api.TopicCoordination)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"slices"
 	"sync"
 	"testing"
@@ -48,9 +49,9 @@ func testEvent(i int) api.CoordinationEvent {
 	return ev
 }
 
-func newEventWriter(cfg Config, transport *kafka.Transport) *kafka.Writer {
+func newEventWriter(cfg kafkabus.Config, transport *kafka.Transport) *kafka.Writer {
 	return &kafka.Writer{
-		Addr:         cfg.addr(),
+		Addr:         cfg.Addr(),
 		Topic:        api.TopicCoordination,
 		Transport:    transport,
 		Balancer:     &kafka.Hash{},
@@ -112,7 +113,7 @@ func TestProcessorsEndToEnd(t *testing.T) {
 		total    int
 		allIn    = make(chan struct{})
 	)
-	waiter, err := NewAckWaiter(ctx, cfg, AckWaiterOptions{
+	waiter, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{
 		Logger: testLogger(t),
 		OnAck: func(a api.Ack, at time.Time) {
 			mu.Lock()
@@ -242,7 +243,7 @@ func TestProcessorsEndToEnd(t *testing.T) {
 	}
 
 	// Exactly events+1 acks were written, not just read.
-	ackEnds, err := endOffsets(ctx, cfg, api.TopicAck)
+	ackEnds, err := kafkabus.EndOffsets(ctx, cfg, api.TopicAck)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestProcessorsEndToEnd(t *testing.T) {
 	}
 
 	// The group committed everything.
-	ends, err := endOffsets(ctx, cfg, api.TopicCoordination)
+	ends, err := kafkabus.EndOffsets(ctx, cfg, api.TopicCoordination)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,11 +292,11 @@ func TestProcessorsEndToEnd(t *testing.T) {
 }
 
 // committedOffsets reads group's committed offsets for topic.
-func committedOffsets(ctx context.Context, t testing.TB, cfg Config, group, topic string, partitions int) map[int]int64 {
+func committedOffsets(ctx context.Context, t testing.TB, cfg kafkabus.Config, group, topic string, partitions int) map[int]int64 {
 	t.Helper()
 	transport := cfg.Transport()
 	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: cfg.addr(), Transport: transport}
+	client := &kafka.Client{Addr: cfg.Addr(), Transport: transport}
 	var ids []int
 	for p := range partitions {
 		ids = append(ids, p)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -18,7 +19,7 @@ const topicPollInterval = 50 * time.Millisecond
 // shows every topic with at least that many partitions, each with a leader.
 // A topic that already exists with fewer partitions is an error: the run
 // would not have the parallelism it asked for. ctx bounds the whole call.
-func EnsureTopics(ctx context.Context, cfg Config, partitions int, topics ...string) error {
+func EnsureTopics(ctx context.Context, cfg kafkabus.Config, partitions int, topics ...string) error {
 	if partitions < 1 {
 		return fmt.Errorf("ensure topics: partitions %d must be at least 1", partitions)
 	}
@@ -30,7 +31,7 @@ func EnsureTopics(ctx context.Context, cfg Config, partitions int, topics ...str
 	}
 	transport := cfg.Transport()
 	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: cfg.addr(), Transport: transport}
+	client := &kafka.Client{Addr: cfg.Addr(), Transport: transport}
 
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
@@ -63,7 +64,7 @@ func EnsureTopics(ctx context.Context, cfg Config, partitions int, topics ...str
 // waitTopics polls metadata until every topic has partitions with leaders.
 // A topic that existed before with too few partitions will not grow, so
 // that is an error rather than a wait.
-func waitTopics(ctx context.Context, cfg Config, partitions int, topics []string, existed map[string]bool) error {
+func waitTopics(ctx context.Context, cfg kafkabus.Config, partitions int, topics []string, existed map[string]bool) error {
 	ticker := time.NewTicker(topicPollInterval)
 	defer ticker.Stop()
 	for {
@@ -105,11 +106,11 @@ type topicLayout struct {
 // that asks for these topics only: a transport's metadata is cached for
 // seconds, and Conn.ReadPartitions asks the broker to auto-create missing
 // topics.
-func readPartitions(ctx context.Context, cfg Config, topics ...string) (map[string]topicLayout, error) {
+func readPartitions(ctx context.Context, cfg kafkabus.Config, topics ...string) (map[string]topicLayout, error) {
 	transport := cfg.Transport()
 	transport.MetadataTopics = topics
 	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: cfg.addr(), Transport: transport}
+	client := &kafka.Client{Addr: cfg.Addr(), Transport: transport}
 	resp, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("read metadata for %q: %w", topics, err)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,12 +34,12 @@ type Config struct {
 	ID     string `json:"id"`
 	Listen string `json:"listen"` // host:port; port 0 picks a free one
 
-	Bus      bus.Config `json:"-"`
-	Brokers  []string   `json:"brokers"`
-	Topic    string     `json:"topic"`
-	AckTopic string     `json:"ack_topic"`
-	Group    string     `json:"group"`
-	Workers  int        `json:"workers"` // KAFKA_CONSUMER_THREADS
+	Bus      kafkabus.Config `json:"-"`
+	Brokers  []string        `json:"brokers"`
+	Topic    string          `json:"topic"`
+	AckTopic string          `json:"ack_topic"`
+	Group    string          `json:"group"`
+	Workers  int             `json:"workers"` // KAFKA_CONSUMER_THREADS
 
 	Pool dbpool.Config `json:"pool"` // DB_POOL_SIZE, DB_POOL_OVERFLOW, DB_POOL_TIMEOUT
 

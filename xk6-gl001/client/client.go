@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"net/http"
 	"strings"
@@ -19,7 +20,6 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/greenlang/gl001/simulator/api"
-	"github.com/greenlang/gl001/simulator/bus"
 	"github.com/greenlang/gl001/simulator/fleet"
 )
 
@@ -116,20 +116,10 @@ func (o *Optimizer) Optimize(ctx context.Context) Result {
 // agent.coordination.ack. Safe for concurrent use.
 type Coordinator struct {
 	Writer      *kafka.Writer
-	Acks        *bus.AckWaiter // nil with PublishOnly
+	Acks        *kafkabus.AckWaiter // nil with PublishOnly
 	Fleet       *fleet.Fleet
 	PublishOnly bool
 	AckTimeout  time.Duration
-}
-
-// NewWriter returns a producer for topic that sends each message at once
-// (a batch would hold an event back for the batch timeout).
-func NewWriter(cfg bus.Config, topic string) *kafka.Writer {
-	return &kafka.Writer{
-		Addr: kafka.TCP(cfg.Brokers...), Topic: topic, Transport: cfg.Transport(),
-		Balancer: &kafka.Hash{}, BatchSize: 1, BatchTimeout: time.Millisecond,
-		RequiredAcks: kafka.RequireOne, MaxAttempts: 3,
-	}
 }
 
 // Coordinate publishes one event, keyed by its plant so a plant's events

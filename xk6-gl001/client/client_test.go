@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -74,12 +75,12 @@ func TestCoordinate(t *testing.T) {
 	wg.Go(func() { _ = proc.Run(procCtx) })
 	defer func() { stopProc(); wg.Wait() }()
 
-	acks, err := bus.NewAckWaiter(ctx, cfg, bus.AckWaiterOptions{Logger: quiet})
+	acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer acks.Close()
-	w := client.NewWriter(cfg, api.TopicCoordination)
+	w := kafkabus.NewWriter(cfg, api.TopicCoordination)
 	defer w.Close()
 	f, _ := fleet.New(fleet.Config{Plants: 2, Agents: 8})
 	c := &client.Coordinator{Writer: w, Acks: acks, Fleet: f, AckTimeout: 30 * time.Second}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"math"
 	"net/http"
@@ -26,12 +27,12 @@ import (
 	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/api"
-	"github.com/greenlang/gl001/simulator/bus"
 	"github.com/greenlang/gl001/simulator/fleet"
 	"github.com/greenlang/gl001/xk6-gl001/client"
 	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/progress"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
@@ -49,7 +50,7 @@ type Options struct {
 	Target string
 	// Bus reaches the user's Kafka. With no Target and no brokers the
 	// stand-in's embedded broker is used.
-	Bus simulator.BusOptions
+	Bus kafkabus.Options
 
 	OutDir  string // results folder; created; must not hold a previous run
 	JSONOut string // k6 --out json file; "" for none
@@ -127,72 +128,28 @@ type Outcome struct {
 	Passed     bool                       `json:"thresholds_passed"`
 }
 
-// Metric names (k6 style). Durations are milliseconds.
 const (
-	MetricOptimizeDuration         = "gl001_optimize_duration"         // scheduled start → answer
-	MetricOptimizeRequestDuration  = "gl001_optimize_request_duration" // the HTTP round trip alone
-	MetricOptimizeFailed           = "gl001_optimize_failed"
-	MetricHeatOptimizationDuration = "gl001_heat_optimization_duration" // the solve time the orchestrator reports
-	MetricCoordinationDuration     = "gl001_coordination_duration"      // scheduled start → ack
-	MetricCoordinationServiceDur   = "gl001_coordination_service_duration"
-	MetricCoordinationPublishDur   = "gl001_coordination_publish_duration"
-	MetricCoordinationFailed       = "gl001_coordination_failed"
-	MetricIterations               = "iterations"
-	MetricDroppedIterations        = "dropped_iterations"
-	MetricVUs                      = "vus"
-	MetricVUsMax                   = "vus_max"
-	MetricChecks                   = "checks"
-	execOptimize, execCoordinate   = "optimize", "coordinate"
-	intervalFile, summaryFile      = "intervals.ndjson", "summary.json"
-	defaultMaxConnsPerHost         = 256
-	standInStartTimeout            = 2 * time.Minute
+	execOptimize, execCoordinate = record.ExecOptimize, record.ExecCoordinate
+	intervalFile, summaryFile    = "intervals.ndjson", "summary.json"
+	defaultMaxConnsPerHost       = 256
+	standInStartTimeout          = 2 * time.Minute
 )
 
-// declare registers the run's metrics; thresholds are validated against
-// the same table.
+// declare registers the run's metrics.
 func declare(r *metrics.Registry) map[string]*metrics.Metric {
 	m := map[string]*metrics.Metric{}
-	for _, d := range []struct {
-		name string
-		t    metrics.Type
-		c    metrics.ValueType
-	}{
-		{MetricOptimizeDuration, metrics.Trend, metrics.Time},
-		{MetricOptimizeRequestDuration, metrics.Trend, metrics.Time},
-		{MetricOptimizeFailed, metrics.Rate, metrics.Default},
-		{MetricHeatOptimizationDuration, metrics.Trend, metrics.Time},
-		{MetricCoordinationDuration, metrics.Trend, metrics.Time},
-		{MetricCoordinationServiceDur, metrics.Trend, metrics.Time},
-		{MetricCoordinationPublishDur, metrics.Trend, metrics.Time},
-		{MetricCoordinationFailed, metrics.Rate, metrics.Default},
-		{MetricIterations, metrics.Counter, metrics.Default},
-		{MetricDroppedIterations, metrics.Counter, metrics.Default},
-		{MetricVUs, metrics.Gauge, metrics.Default},
-		{MetricVUsMax, metrics.Gauge, metrics.Default},
-		{MetricChecks, metrics.Rate, metrics.Default},
-	} {
-		m[d.name] = r.MustNew(d.name, d.t, d.c)
+	for _, d := range record.Metrics() {
+		m[d.Name] = r.MustNew(d.Name, d.Type, d.Contains)
 	}
 	return m
 }
 
-// Thresholds returns the run's thresholds: the guide's defaults, with the
-// scenario's own over them, validated against the metrics a run records.
+// Thresholds returns the run's thresholds (record.Thresholds); a problem
+// wraps ErrInput.
 func Thresholds(s scenarios.Scenario, file string) (thresholds.Set, error) {
-	user := thresholds.Set{}
-	if len(s.Thresholds) > 0 {
-		var err error
-		if user, err = thresholds.Decode(s.Thresholds); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrInput, file, err)
-		}
-	}
-	set := thresholds.Merge(thresholds.Defaults(), user)
-	types := map[string]thresholds.MetricType{}
-	for _, m := range declare(metrics.NewRegistry(time.Time{})) {
-		types[m.Name] = thresholds.MetricType(m.Type.String())
-	}
-	if err := set.Validate(types); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInput, file, err)
+	set, err := record.Thresholds(s, file)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	return set, nil
 }
@@ -359,7 +316,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		iv := r.flush(last)
 		if samplers != nil {
 			if b, err := json.Marshal(samplers.Sample(ctx, iv.End)); err == nil {
-				iv.Extra[sampler.ExtraKey] = b
+				iv.Extra[record.SamplesKey] = b
 			}
 		}
 		if err := iw.Write(iv); err != nil && writeErr == nil {
@@ -465,11 +422,11 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 		if err != nil {
 			return nil, closeAll, fmt.Errorf("%w: %w", ErrInput, err)
 		}
-		co := &client.Coordinator{Writer: client.NewWriter(cfg, api.TopicCoordination), Fleet: f,
+		co := &client.Coordinator{Writer: kafkabus.NewWriter(cfg, api.TopicCoordination), Fleet: f,
 			PublishOnly: r.o.PublishOnly, AckTimeout: r.o.AckTimeout}
 		closers = append(closers, func() { _ = co.Writer.Close() })
 		if !r.o.PublishOnly {
-			acks, err := bus.NewAckWaiter(ctx, cfg, bus.AckWaiterOptions{TTL: 2 * r.o.AckTimeout, Logger: r.o.Logger})
+			acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{TTL: 2 * r.o.AckTimeout, Logger: r.o.Logger})
 			if err != nil {
 				closeAll()
 				return nil, func() {}, fmt.Errorf("listening for acks on %s at %v: %w", api.TopicAck, cfg.Brokers, err)
@@ -507,12 +464,12 @@ func (r *run) optimizeIteration(opt *client.Optimizer) executor.Iteration {
 		res := opt.Optimize(ctx)
 		now := time.Now()
 		tags := map[string]string{"scenario": execOptimize, "status": fmt.Sprint(res.Status)}
-		r.sample(MetricOptimizeDuration, now, ms(now.Sub(scheduled)), tags)
-		r.sample(MetricOptimizeRequestDuration, now, ms(res.Service), tags)
+		r.sample(record.MetricOptimizeDuration, now, ms(now.Sub(scheduled)), tags)
+		r.sample(record.MetricOptimizeRequestDuration, now, ms(res.Service), tags)
 		if res.HeatOptimization > 0 {
-			r.sample(MetricHeatOptimizationDuration, now, ms(res.HeatOptimization), tags)
+			r.sample(record.MetricHeatOptimizationDuration, now, ms(res.HeatOptimization), tags)
 		}
-		r.outcome(execOptimize, MetricOptimizeFailed, now, res, tags)
+		r.outcome(execOptimize, record.MetricOptimizeFailed, now, res, tags)
 	}
 }
 
@@ -521,12 +478,12 @@ func (r *run) coordinateIteration(co *client.Coordinator) executor.Iteration {
 		res := co.Coordinate(ctx)
 		now := time.Now()
 		tags := map[string]string{"scenario": execCoordinate}
-		r.sample(MetricCoordinationDuration, now, ms(now.Sub(scheduled)), tags)
-		r.sample(MetricCoordinationServiceDur, now, ms(res.Service), tags)
+		r.sample(record.MetricCoordinationDuration, now, ms(now.Sub(scheduled)), tags)
+		r.sample(record.MetricCoordinationServiceDur, now, ms(res.Service), tags)
 		if res.Publish > 0 {
-			r.sample(MetricCoordinationPublishDur, now, ms(res.Publish), tags)
+			r.sample(record.MetricCoordinationPublishDur, now, ms(res.Publish), tags)
 		}
-		r.outcome(execCoordinate, MetricCoordinationFailed, now, res, tags)
+		r.outcome(execCoordinate, record.MetricCoordinationFailed, now, res, tags)
 	}
 }
 
@@ -534,30 +491,12 @@ func (r *run) coordinateIteration(co *client.Coordinator) executor.Iteration {
 // checks rate, the iterations counter, and a failure's count and reason.
 func (r *run) outcome(exec, failedMetric string, now time.Time, res client.Result, tags map[string]string) {
 	r.sample(failedMetric, now, boolValue(!res.OK), tags)
-	r.sample(MetricChecks, now, boolValue(res.OK), tags)
-	r.sample(MetricIterations, now, 1, tags)
+	r.sample(record.MetricChecks, now, boolValue(res.OK), tags)
+	r.sample(record.MetricIterations, now, 1, tags)
 	if !res.OK {
 		r.fails[exec].add()
 		r.o.Logger.Debug(exec+" failed", "status", res.Status, "err", res.Error)
 	}
-}
-
-// ExecutorsExtraKey is the intervals.ndjson extra key under which each
-// interval records a map of scenario name ("optimize", "coordinate") to
-// ExecutorExtra.
-const ExecutorsExtraKey = "executors"
-
-// ExecutorExtra is what each interval line records of one executor: the
-// schedule's rate and cumulative counts at the interval's end.
-type ExecutorExtra struct {
-	TargetPerSecond float64 `json:"target_per_second"`
-	Started         int64   `json:"started"`
-	Dropped         int64   `json:"dropped"`
-	Failed          int64   `json:"failed"`
-	ActiveVUs       int64   `json:"active_vus"`
-	AllocatedVUs    int64   `json:"allocated_vus"`
-	ElapsedSeconds  float64 `json:"elapsed_seconds"`
-	Expected        float64 `json:"expected"`
 }
 
 // flush closes the interval: executor counters become the k6 metrics
@@ -565,26 +504,26 @@ type ExecutorExtra struct {
 func (r *run) flush(last map[string]executor.Stats) metrics.Interval {
 	now := time.Now()
 	var active, allocated int64
-	extra := map[string]ExecutorExtra{}
+	extra := map[string]record.Executor{}
 	for _, e := range r.execs {
 		st := e.Stats()
 		if d := st.Dropped - last[e.Name()].Dropped; d > 0 {
-			r.sample(MetricDroppedIterations, now, float64(d), map[string]string{"scenario": e.Name()})
+			r.sample(record.MetricDroppedIterations, now, float64(d), map[string]string{"scenario": e.Name()})
 		}
 		active += st.ActiveVUs
 		allocated += st.AllocatedVUs
-		extra[e.Name()] = ExecutorExtra{TargetPerSecond: st.TargetRate, Started: st.Started, Dropped: st.Dropped,
+		extra[e.Name()] = record.Executor{TargetPerSecond: st.TargetRate, Started: st.Started, Dropped: st.Dropped,
 			Failed: r.fails[e.Name()].get(), ActiveVUs: st.ActiveVUs, AllocatedVUs: st.AllocatedVUs,
 			ElapsedSeconds: st.Elapsed.Seconds(), Expected: st.Expected}
 	}
-	r.sample(MetricVUs, now, float64(active), nil)
-	r.sample(MetricVUsMax, now, float64(allocated), nil)
+	r.sample(record.MetricVUs, now, float64(active), nil)
+	r.sample(record.MetricVUsMax, now, float64(allocated), nil)
 	iv := r.reg.Flush(now)
 	if b, err := json.Marshal(extra); err == nil {
 		if iv.Extra == nil {
 			iv.Extra = map[string]json.RawMessage{}
 		}
-		iv.Extra[ExecutorsExtraKey] = b
+		iv.Extra[record.ExecutorsKey] = b
 	}
 	return iv
 }

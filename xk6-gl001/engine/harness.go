@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/greenlang/gl001/xk6-gl001/record"
 	"net"
 	"net/http"
 
@@ -47,7 +48,7 @@ func newHarnessMetrics(r *run) (http.Handler, error) {
 // the run's totals once per scrape (a copy of every metric's histograms).
 type p95Collector struct{ r *run }
 
-var p95Metrics = []string{MetricOptimizeDuration, MetricCoordinationDuration, MetricHeatOptimizationDuration}
+var p95Metrics = []string{record.MetricOptimizeDuration, record.MetricCoordinationDuration, record.MetricHeatOptimizationDuration}
 
 func p95Desc(m string) *prometheus.Desc {
 	return prometheus.NewDesc(m+"_p95_ms", "Running p95 of "+m+" over the run, milliseconds (as of the last interval).", nil, nil)

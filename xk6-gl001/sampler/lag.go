@@ -2,8 +2,9 @@ package sampler
 
 import (
 	"context"
-	"errors"
+
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"slices"
 	"sort"
 	"sync"
@@ -12,7 +13,6 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/greenlang/gl001/simulator/api"
-	"github.com/greenlang/gl001/simulator/bus"
 )
 
 // DefaultLagHistory is how far back KafkaLag keeps log end offsets to
@@ -49,7 +49,7 @@ const maxLagPoints = 1024
 //
 // Close releases the connections. Safe for concurrent use.
 type KafkaLag struct {
-	Config bus.Config
+	Config kafkabus.Config
 	// Group and Topic; api.ConsumerGroup and api.TopicCoordination
 	// (gl-001-orchestrator on agent.coordination) when empty.
 	Group, Topic string
@@ -88,15 +88,15 @@ func (l *KafkaLag) Sample(ctx context.Context, s *Sample) error {
 		now = time.Now()
 	}
 
-	partitions, err := topicPartitions(ctx, client, topic)
+	partitions, err := kafkabus.Partitions(ctx, client, topic)
 	if err != nil {
 		return err
 	}
-	committed, err := committedOffsets(ctx, client, group, topic, partitions)
+	committed, err := kafkabus.CommittedOffsets(ctx, client, group, topic, partitions)
 	if err != nil {
 		return err
 	}
-	ends, err := listOffsets(ctx, client, topic, partitions, kafka.LastOffset)
+	ends, err := kafkabus.ListOffsets(ctx, client, topic, partitions, kafka.LastOffset)
 	if err != nil {
 		return fmt.Errorf("log end offsets of %q: %w", topic, err)
 	}
@@ -107,7 +107,7 @@ func (l *KafkaLag) Sample(ctx context.Context, s *Sample) error {
 		}
 	}
 	if len(fresh) > 0 {
-		starts, err := listOffsets(ctx, client, topic, fresh, kafka.FirstOffset)
+		starts, err := kafkabus.ListOffsets(ctx, client, topic, fresh, kafka.FirstOffset)
 		if err != nil {
 			return fmt.Errorf("log start offsets of %q: %w", topic, err)
 		}
@@ -152,96 +152,6 @@ func (l *KafkaLag) client() *kafka.Client {
 		l.transport = l.Config.Transport()
 	}
 	return &kafka.Client{Addr: kafka.TCP(l.Config.Brokers...), Transport: l.transport}
-}
-
-func topicPartitions(ctx context.Context, c *kafka.Client, topic string) ([]int, error) {
-	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %q: %w", topic, err)
-	}
-	for _, t := range md.Topics {
-		if t.Name != topic {
-			continue
-		}
-		if t.Error != nil {
-			return nil, fmt.Errorf("topic %q: %w", topic, t.Error)
-		}
-		ps := make([]int, 0, len(t.Partitions))
-		for _, p := range t.Partitions {
-			ps = append(ps, p.ID)
-		}
-		if len(ps) == 0 {
-			return nil, fmt.Errorf("topic %q has no partitions", topic)
-		}
-		slices.Sort(ps)
-		return ps, nil
-	}
-	return nil, fmt.Errorf("topic %q not found", topic)
-}
-
-// committedOffsets returns group's committed offset per partition, -1
-// where it has none.
-func committedOffsets(ctx context.Context, c *kafka.Client, group, topic string, partitions []int) (map[int]int64, error) {
-	res, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: partitions}})
-	if err != nil {
-		return nil, fmt.Errorf("committed offsets of group %q: %w", group, err)
-	}
-	out := make(map[int]int64, len(partitions))
-	for _, p := range partitions {
-		out[p] = -1
-	}
-	if errors.Is(res.Error, kafka.GroupIdNotFound) {
-		// A group that never committed: Kafka answers -1 offsets, kfake
-		// (and some brokers) this error. Either way, nothing committed.
-		return out, nil
-	}
-	if res.Error != nil {
-		return nil, fmt.Errorf("committed offsets of group %q: %w", group, res.Error)
-	}
-	var errs []error
-	for _, p := range res.Topics[topic] {
-		if p.Error != nil {
-			errs = append(errs, fmt.Errorf("partition %d: %w", p.Partition, p.Error))
-			continue
-		}
-		out[p.Partition] = p.CommittedOffset
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("committed offsets of group %q on %q: %w", group, topic, err)
-	}
-	return out, nil
-}
-
-// listOffsets returns the first or last (kafka.FirstOffset, LastOffset)
-// offset of each partition. kafka-go asks each partition's leader.
-func listOffsets(ctx context.Context, c *kafka.Client, topic string, partitions []int, which int64) (map[int]int64, error) {
-	reqs := make([]kafka.OffsetRequest, len(partitions))
-	for i, p := range partitions {
-		reqs[i] = kafka.OffsetRequest{Partition: p, Timestamp: which}
-	}
-	res, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int]int64, len(partitions))
-	var errs []error
-	for _, p := range res.Topics[topic] {
-		if p.Error != nil {
-			errs = append(errs, fmt.Errorf("partition %d: %w", p.Partition, p.Error))
-			continue
-		}
-		if which == kafka.FirstOffset {
-			out[p.Partition] = p.FirstOffset
-		} else {
-			out[p.Partition] = p.LastOffset
-		}
-	}
-	for _, p := range partitions {
-		if _, ok := out[p]; !ok && len(errs) == 0 {
-			errs = append(errs, fmt.Errorf("partition %d: no offset in the answer", p))
-		}
-	}
-	return out, errors.Join(errs...)
 }
 
 // offsetPoint is one reading of a partition's log end offset.

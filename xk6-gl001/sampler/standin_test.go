@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/api"
-	"github.com/greenlang/gl001/simulator/bus"
 	"github.com/greenlang/gl001/simulator/fleet"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
 )
@@ -62,7 +62,7 @@ func TestStandIn(t *testing.T) {
 			procs,
 			&sampler.Target{BaseURL: si.API()},
 			&sampler.DatabasePool{BaseURL: si.API()},
-			&sampler.KafkaLag{Config: bus.Config{Brokers: si.Brokers()}},
+			&sampler.KafkaLag{Config: kafkabus.Config{Brokers: si.Brokers()}},
 		},
 		// Generous: the race detector and a shared 2-core machine slow
 		// the front door's fan-out; a run keeps DefaultTimeout.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -65,7 +66,7 @@ func (r *Runner) Start(body []byte, api string, brokers []string) (string, error
 	}
 	r.wg.Go(func() {
 		out, err := engine.Run(r.ctx, engine.Options{Scenario: sc, ScenarioFile: "POST " + simulator.PathLoadTest,
-			Target: api, Bus: simulator.BusOptions{Brokers: brokers}, OutDir: dir, Logger: log})
+			Target: api, Bus: kafkabus.Options{Brokers: brokers}, OutDir: dir, Logger: log})
 		rep, rerr := r.report(dir, out, err)
 		if rerr != nil {
 			log.Error("load test report", "id", id, "err", rerr)

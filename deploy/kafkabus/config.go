@@ -1,4 +1,4 @@
-package bus
+package kafkabus
 
 import (
 	"crypto/tls"
@@ -77,8 +77,8 @@ func (c Config) Transport() *kafka.Transport {
 	}
 }
 
-// addr is the cluster address a Writer or Client sends to.
-func (c Config) addr() net.Addr { return kafka.TCP(c.Brokers...) }
+// Addr is the cluster address a Writer or Client sends to.
+func (c Config) Addr() net.Addr { return kafka.TCP(c.Brokers...) }
 
 // SASL mechanism names ParseSASL accepts.
 const (

@@ -1,6 +1,9 @@
-package bus
+package kafkabus_test
 
 import (
+	"github.com/greenlang/gl001/deploy/kafkabus"
+	"github.com/greenlang/gl001/simulator/bus"
+
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -43,7 +46,7 @@ func TestParseSASL(t *testing.T) {
 			if pw == "" {
 				pw = "pw"
 			}
-			m, err := ParseSASL(tt.mechanism, tt.user, pw)
+			m, err := kafkabus.ParseSASL(tt.mechanism, tt.user, pw)
 			if len(tt.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("no error, want one naming %q", tt.wantErr)
@@ -76,7 +79,7 @@ func FuzzParseSASL(f *testing.F) {
 		f.Add(s, "user")
 	}
 	f.Fuzz(func(t *testing.T, mechanism, user string) {
-		m, err := ParseSASL(mechanism, user, "pw")
+		m, err := kafkabus.ParseSASL(mechanism, user, "pw")
 		if err != nil && !strings.Contains(err.Error(), strconv.Quote(mechanism)) {
 			t.Errorf("error %q does not name the mechanism %q", err, mechanism)
 		}
@@ -185,13 +188,13 @@ func TestLoadTLSErrorsNameTheFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := LoadTLS(tt.ca, tt.cert, tt.key)
+			_, err := kafkabus.LoadTLS(tt.ca, tt.cert, tt.key)
 			if err == nil || !strings.Contains(err.Error(), tt.wantInErr) {
 				t.Fatalf("error %v, want one naming %s", err, tt.wantInErr)
 			}
 		})
 	}
-	cfg, err := LoadTLS(caFile, certFile, keyFile)
+	cfg, err := kafkabus.LoadTLS(caFile, certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,25 +210,25 @@ func TestTLSAndSASLReachEveryClient(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	serverTLS, caFile, certFile, keyFile := testPKI(t, t.TempDir())
-	emb := startBroker(t, EmbeddedOptions{
+	emb := startBroker(t, bus.EmbeddedOptions{
 		TLS:   serverTLS,
-		Users: []EmbeddedUser{{Mechanism: "scram-sha-512", User: "gl001", Password: "s3cret"}},
+		Users: []bus.EmbeddedUser{{Mechanism: "scram-sha-512", User: "gl001", Password: "s3cret"}},
 	})
 	cfg := emb.Config()
 	var err error
-	if cfg.TLS, err = LoadTLS(caFile, certFile, keyFile); err != nil {
+	if cfg.TLS, err = kafkabus.LoadTLS(caFile, certFile, keyFile); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.SASL, err = ParseSASL("SCRAM-SHA-512", "gl001", "s3cret"); err != nil {
+	if cfg.SASL, err = kafkabus.ParseSASL("SCRAM-SHA-512", "gl001", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
 
-	if err := EnsureTopics(ctx, cfg, 1, "secure"); err != nil {
+	if err := bus.EnsureTopics(ctx, cfg, 1, "secure"); err != nil {
 		t.Fatalf("EnsureTopics over TLS+SASL: %v", err)
 	}
 	transport := cfg.Transport()
 	defer transport.CloseIdleConnections()
-	w := &kafka.Writer{Addr: cfg.addr(), Topic: "secure", Transport: transport, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireOne}
+	w := &kafka.Writer{Addr: cfg.Addr(), Topic: "secure", Transport: transport, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireOne}
 	if err := w.WriteMessages(ctx, kafka.Message{Value: []byte("hello")}); err != nil {
 		t.Fatalf("write over TLS+SASL: %v", err)
 	}
@@ -239,12 +242,12 @@ func TestTLSAndSASLReachEveryClient(t *testing.T) {
 
 	// The wrong password is refused.
 	bad := cfg
-	if bad.SASL, err = ParseSASL("scram-sha-512", "gl001", "wrong"); err != nil {
+	if bad.SASL, err = kafkabus.ParseSASL("scram-sha-512", "gl001", "wrong"); err != nil {
 		t.Fatal(err)
 	}
 	shortCtx, cancelShort := context.WithTimeout(ctx, 5*time.Second)
 	defer cancelShort()
-	if err := EnsureTopics(shortCtx, bad, 1, "other"); err == nil {
+	if err := bus.EnsureTopics(shortCtx, bad, 1, "other"); err == nil {
 		t.Fatal("EnsureTopics with the wrong password succeeded")
 	}
 }

@@ -1,4 +1,4 @@
-package bus
+package kafkabus
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 )
 
 func ack(id string) api.Ack { return api.Ack{EventID: id, Status: api.AckOK, Replica: "r"} }
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func TestAckTableMatchesEitherOrder(t *testing.T) {
 	tb := newAckTable(time.Minute, 100)

@@ -1,6 +1,9 @@
-package bus
+package kafkabus_test
 
 import (
+	"github.com/greenlang/gl001/deploy/kafkabus"
+	"github.com/greenlang/gl001/simulator/bus"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,11 +16,11 @@ import (
 	"github.com/greenlang/gl001/simulator/api"
 )
 
-func writeAcks(ctx context.Context, t *testing.T, cfg Config, values ...[]byte) {
+func writeAcks(ctx context.Context, t *testing.T, cfg kafkabus.Config, values ...[]byte) {
 	t.Helper()
 	transport := cfg.Transport()
 	defer transport.CloseIdleConnections()
-	w := &kafka.Writer{Addr: cfg.addr(), Topic: api.TopicAck, Transport: transport, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireOne}
+	w := &kafka.Writer{Addr: cfg.Addr(), Topic: api.TopicAck, Transport: transport, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireOne}
 	defer w.Close()
 	var msgs []kafka.Message
 	for _, v := range values {
@@ -36,15 +39,15 @@ func ackJSON(id string) []byte {
 func TestAckWaiter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	emb := startBroker(t, EmbeddedOptions{})
+	emb := startBroker(t, bus.EmbeddedOptions{})
 	cfg := emb.Config()
-	if err := EnsureTopics(ctx, cfg, 3, api.TopicAck); err != nil {
+	if err := bus.EnsureTopics(ctx, cfg, 3, api.TopicAck); err != nil {
 		t.Fatal(err)
 	}
 	writeAcks(ctx, t, cfg, ackJSON("before"))
 
 	var seen sync.Map
-	w, err := NewAckWaiter(ctx, cfg, AckWaiterOptions{
+	w, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{
 		Logger: testLogger(t),
 		OnAck:  func(a api.Ack, _ time.Time) { seen.Store(a.EventID, true) },
 	})
@@ -99,8 +102,8 @@ func TestAckWaiter(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // let it register; the result is the same if not
 	_ = w.Close()
 	waiting.Wait()
-	if !errors.Is(closedErr, ErrAckWaiterClosed) {
-		t.Errorf("Wait across Close = %v, want ErrAckWaiterClosed", closedErr)
+	if !errors.Is(closedErr, kafkabus.ErrAckWaiterClosed) {
+		t.Errorf("Wait across Close = %v, want kafkabus.ErrAckWaiterClosed", closedErr)
 	}
 	_ = w.Close() // twice is fine
 	waitNoOwnGoroutines(t)

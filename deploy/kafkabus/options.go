@@ -1,13 +1,9 @@
-package simulator
+package kafkabus
 
-import (
-	"github.com/greenlang/gl001/simulator/bus"
-)
-
-// BusOptions say how to reach the user's Kafka cluster. They are plain
-// data, so a replica process can be handed them. No brokers: the stand-in
-// starts its embedded broker.
-type BusOptions struct {
+// Options say how to reach a Kafka cluster, as flags give them. They are
+// plain data, so a child process can be handed them. With no brokers the
+// stand-in starts its embedded broker.
+type Options struct {
 	Brokers       []string `json:"brokers,omitempty"`
 	TLS           bool     `json:"tls,omitempty"`
 	TLSCAFile     string   `json:"tls_ca_file,omitempty"`
@@ -19,19 +15,19 @@ type BusOptions struct {
 }
 
 // Config builds the kafka-go settings, reading any TLS files.
-func (o BusOptions) Config() (bus.Config, error) {
-	c := bus.Config{Brokers: o.Brokers, ClientID: "gl001"}
+func (o Options) Config() (Config, error) {
+	c := Config{Brokers: o.Brokers, ClientID: "gl001"}
 	if o.TLS || o.TLSCAFile != "" || o.TLSCertFile != "" {
-		t, err := bus.LoadTLS(o.TLSCAFile, o.TLSCertFile, o.TLSKeyFile)
+		t, err := LoadTLS(o.TLSCAFile, o.TLSCertFile, o.TLSKeyFile)
 		if err != nil {
-			return bus.Config{}, err
+			return Config{}, err
 		}
 		c.TLS = t
 	}
 	if o.SASLMechanism != "" {
-		m, err := bus.ParseSASL(o.SASLMechanism, o.SASLUsername, o.SASLPassword)
+		m, err := ParseSASL(o.SASLMechanism, o.SASLUsername, o.SASLPassword)
 		if err != nil {
-			return bus.Config{}, err
+			return Config{}, err
 		}
 		c.SASL = m
 	}

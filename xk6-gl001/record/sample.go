@@ -1,21 +1,9 @@
-// Package sampler reads the target while a load test runs: CPU and memory
-// of every orchestrator replica, Kafka consumer lag of group
-// gl-001-orchestrator, the orchestrator's own metrics and its database
-// pool, and (with --kube) the HPA's status. Each interval's readings are
-// one Sample, stored in intervals.ndjson under extra["samples"], so the
-// report can be rebuilt from that file alone.
-//
-// A sampler that fails records a Gap with its reason; the run goes on,
-// and the report shows the gap, never a zero in its place.
-package sampler
+package record
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
-// ExtraKey is the intervals.ndjson extra key a Sample is stored under.
-const ExtraKey = "samples"
+// SamplesKey is the intervals.ndjson extra key a Sample is stored under.
+const SamplesKey = "samples"
 
 // Sample is one interval's readings. A part that was not read (no such
 // sampler configured, or it failed) is nil/empty; a failure is in Gaps.
@@ -94,11 +82,4 @@ type HPA struct {
 type Gap struct {
 	Sampler string `json:"sampler"` // "replicas", "lag", "target", "database", "hpa"
 	Reason  string `json:"reason"`
-}
-
-// Sampler fills its part of a Sample. An error becomes a Gap; the caller
-// bounds ctx.
-type Sampler interface {
-	Name() string
-	Sample(ctx context.Context, s *Sample) error
 }

@@ -1,4 +1,4 @@
-package bus
+package kafkabus
 
 import (
 	"context"
@@ -109,7 +109,7 @@ func NewAckWaiter(ctx context.Context, cfg Config, opts AckWaiterOptions) (*AckW
 	}
 	log = log.With("topic", topic)
 
-	ends, err := endOffsets(ctx, cfg, topic)
+	ends, err := EndOffsets(ctx, cfg, topic)
 	if err != nil {
 		return nil, fmt.Errorf("ack waiter: %w", err)
 	}
@@ -160,13 +160,13 @@ func newAckReader(cfg Config, topic string, partition int, offset int64, log *sl
 		Dialer:           cfg.Dialer(),
 		MinBytes:         1,
 		MaxBytes:         1 << 20,
-		MaxWait:          fetchMaxWait,
+		MaxWait:          FetchMaxWait,
 		ReadBatchTimeout: time.Second,
 		ReadLagInterval:  -1,
 		QueueCapacity:    1000,
 		ReadBackoffMin:   10 * time.Millisecond,
 		ReadBackoffMax:   500 * time.Millisecond,
-		ErrorLogger:      kafkaErrorLogger(log),
+		ErrorLogger:      ErrorLogger(log),
 	})
 	if err := r.SetOffset(offset); err != nil {
 		_ = r.Close()
@@ -186,7 +186,7 @@ func (w *AckWaiter) read(ctx context.Context, r *kafka.Reader, onAck func(api.Ac
 			}
 			failures++
 			log.Warn("read acks failed; retrying", "partition", r.Config().Partition, "err", err)
-			if !sleepCtx(ctx, backoff(failures, ackRetryMin, ackRetryMax)) {
+			if !Sleep(ctx, RetryDelay(failures, RetryMin, RetryMax)) {
 				return
 			}
 			continue
@@ -266,38 +266,4 @@ func (w *AckWaiter) Close() error {
 		close(w.done)
 	})
 	return nil
-}
-
-// endOffsets returns topic's partitions and each one's end offset.
-func endOffsets(ctx context.Context, cfg Config, topic string) (map[int]int64, error) {
-	layout, err := readPartitions(ctx, cfg, topic)
-	if err != nil {
-		return nil, err
-	}
-	l := layout[topic]
-	if l.count == 0 {
-		return nil, fmt.Errorf("topic %q does not exist", topic)
-	}
-	transport := cfg.Transport()
-	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: cfg.addr(), Transport: transport}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range l.ids {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
-	}
-	resp, err := client.ListOffsets(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("list offsets of %q: %w", topic, err)
-	}
-	out := make(map[int]int64, len(l.ids))
-	for _, po := range resp.Topics[topic] {
-		if po.Error != nil {
-			return nil, fmt.Errorf("list offsets of %q partition %d: %w", topic, po.Partition, po.Error)
-		}
-		out[po.Partition] = po.LastOffset
-	}
-	if len(out) != len(l.ids) {
-		return nil, fmt.Errorf("list offsets of %q: got %d partitions, want %d", topic, len(out), len(l.ids))
-	}
-	return out, nil
 }

@@ -1,0 +1,115 @@
+// Package record is what a gl001 run and its report share: the names and
+// types of the metrics a run records, the header metadata and per-interval
+// extras of intervals.ndjson (the executors' state, the samplers'
+// readings), and the run's thresholds. It holds types and names only, so
+// the report links no Kafka, Kubernetes or HTTP client.
+package record
+
+import (
+	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+)
+
+// Metric names (k6 style). Durations are milliseconds.
+const (
+	MetricOptimizeDuration         = "gl001_optimize_duration"         // scheduled start → answer
+	MetricOptimizeRequestDuration  = "gl001_optimize_request_duration" // the HTTP round trip alone
+	MetricOptimizeFailed           = "gl001_optimize_failed"
+	MetricHeatOptimizationDuration = "gl001_heat_optimization_duration" // the solve time the orchestrator reports
+	MetricCoordinationDuration     = "gl001_coordination_duration"      // scheduled start → ack
+	MetricCoordinationServiceDur   = "gl001_coordination_service_duration"
+	MetricCoordinationPublishDur   = "gl001_coordination_publish_duration"
+	MetricCoordinationFailed       = "gl001_coordination_failed"
+	// MetricScheduleLag is how late each iteration started: its actual
+	// start minus its scheduled time, ms.
+	MetricScheduleLag       = "gl001_schedule_lag"
+	MetricIterations        = "iterations"
+	MetricDroppedIterations = "dropped_iterations"
+	MetricVUs               = "vus"
+	MetricVUsMax            = "vus_max"
+	MetricChecks            = "checks"
+)
+
+// MetricSpec is one metric a run records: its name, k6 type and value type.
+type MetricSpec struct {
+	Name     string
+	Type     metrics.Type
+	Contains metrics.ValueType
+}
+
+// Metrics are the metrics every run declares, in declaration order.
+func Metrics() []MetricSpec {
+	return []MetricSpec{
+		{MetricOptimizeDuration, metrics.Trend, metrics.Time},
+		{MetricOptimizeRequestDuration, metrics.Trend, metrics.Time},
+		{MetricOptimizeFailed, metrics.Rate, metrics.Default},
+		{MetricHeatOptimizationDuration, metrics.Trend, metrics.Time},
+		{MetricCoordinationDuration, metrics.Trend, metrics.Time},
+		{MetricCoordinationServiceDur, metrics.Trend, metrics.Time},
+		{MetricCoordinationPublishDur, metrics.Trend, metrics.Time},
+		{MetricCoordinationFailed, metrics.Rate, metrics.Default},
+		{MetricScheduleLag, metrics.Trend, metrics.Time},
+		{MetricIterations, metrics.Counter, metrics.Default},
+		{MetricDroppedIterations, metrics.Counter, metrics.Default},
+		{MetricVUs, metrics.Gauge, metrics.Default},
+		{MetricVUsMax, metrics.Gauge, metrics.Default},
+		{MetricChecks, metrics.Rate, metrics.Default},
+	}
+}
+
+// The two executors of a run, by their k6 scenario names.
+const (
+	ExecOptimize   = "optimize"
+	ExecCoordinate = "coordinate"
+)
+
+// ExecutorsKey is the intervals.ndjson extra key under which each interval
+// records a map of scenario name (ExecOptimize, ExecCoordinate) to
+// Executor.
+const ExecutorsKey = "executors"
+
+// Executor is what each interval line records of one executor: the
+// schedule's rate and cumulative counts at the interval's end.
+//
+// Scheduled is how many arrivals the schedule has called for so far;
+// every one of them is either Started or Dropped, so once the executor has
+// finished Started + Dropped = Scheduled. DroppedNoVU and DroppedBehind
+// split Dropped by cause: no free VU (the target is slow) or the
+// generator itself fell behind its schedule.
+type Executor struct {
+	TargetPerSecond float64 `json:"target_per_second"`
+	Scheduled       int64   `json:"scheduled"`
+	Started         int64   `json:"started"`
+	Dropped         int64   `json:"dropped"`
+	DroppedNoVU     int64   `json:"dropped_no_vu"`
+	DroppedBehind   int64   `json:"dropped_behind"`
+	Failed          int64   `json:"failed"`
+	ActiveVUs       int64   `json:"active_vus"`
+	AllocatedVUs    int64   `json:"allocated_vus"`
+	ElapsedSeconds  float64 `json:"elapsed_seconds"`
+	// Expected is the schedule's whole arrivals for the time it ran, ∫rate
+	// (the count a schedule run to its end calls for).
+	Expected float64 `json:"expected"`
+}
+
+// Meta is the run metadata gl001 run writes in the header of
+// intervals.ndjson.
+type Meta struct {
+	Scenario        scenarios.Scenario  `json:"scenario"`
+	ScenarioFile    string              `json:"scenario_file"`
+	Plan            scenarios.Plan      `json:"plan"`
+	Prediction      capacity.Prediction `json:"prediction"`
+	Target          string              `json:"target"`
+	Brokers         []string            `json:"brokers"`
+	StandIn         bool                `json:"stand_in"`
+	ReplicasRunning int                 `json:"replicas_running"`
+	IntervalSeconds float64             `json:"interval_seconds"`
+	// Workers is each replica's coordination workers when the run knew
+	// them (the stand-in's); 0 otherwise.
+	Workers int    `json:"workers,omitempty"`
+	Version string `json:"version"`
+	// PublishOnly says coordination events were not acknowledged, so no
+	// publish-to-ack time was measured.
+	PublishOnly bool `json:"publish_only,omitempty"`
+}
