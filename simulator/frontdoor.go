@@ -215,11 +215,11 @@ func (f *frontDoor) database(w http.ResponseWriter, req *http.Request) {
 // CapacityView is GET /api/v1/capacity: what the calculator predicts for
 // the simulated fleet beside what is running.
 type CapacityView struct {
-	Predicted       capacity.Prediction  `json:"predicted"`
-	ReplicasRunning int                  `json:"replicas_running"`
-	ReplicasUp      int                  `json:"replicas_up"`
-	Replicas        []supervisor.Replica `json:"replicas"`
-	MaxPlants       int                  `json:"max_plants"`
+	Predicted       capacity.Prediction `json:"predicted"`
+	ReplicasRunning int                 `json:"replicas_running"`
+	ReplicasUp      int                 `json:"replicas_up"`
+	Replicas        []api.Replica       `json:"replicas"`
+	MaxPlants       int                 `json:"max_plants"`
 }
 
 func (f *frontDoor) capacity(w http.ResponseWriter, _ *http.Request) {

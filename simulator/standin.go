@@ -131,18 +131,6 @@ func (o *Options) defaults() {
 	}
 }
 
-// ReadyLine is what `gl001 simulate` prints on stdout once the stand-in
-// serves: where to send requests and events.
-type ReadyLine struct {
-	API      string               `json:"api"`
-	Brokers  []string             `json:"brokers"`
-	Embedded bool                 `json:"embedded_broker"`
-	Topic    string               `json:"topic"`
-	AckTopic string               `json:"ack_topic"`
-	Group    string               `json:"group"`
-	Replicas []supervisor.Replica `json:"replicas"`
-}
-
 // StandIn is a running stand-in deployment.
 type StandIn struct {
 	opts       Options
@@ -274,10 +262,11 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 }
 
 // Ready describes the running stand-in.
-func (s *StandIn) Ready() ReadyLine {
-	return ReadyLine{
+func (s *StandIn) Ready() api.ReadyLine {
+	return api.ReadyLine{
 		API: s.apiURL, Brokers: s.brokers, Embedded: s.embedded != nil,
 		Topic: api.TopicCoordination, AckTopic: api.TopicAck, Group: api.ConsumerGroup,
+		Workers: s.opts.Workers, DBPoolSize: s.opts.DBPoolSize,
 		Replicas: s.sup.Replicas(),
 	}
 }
@@ -295,7 +284,7 @@ func (s *StandIn) API() string { return s.apiURL }
 func (s *StandIn) Brokers() []string { return s.brokers }
 
 // Replicas lists the replica processes and their state.
-func (s *StandIn) Replicas() []supervisor.Replica { return s.sup.Replicas() }
+func (s *StandIn) Replicas() []api.Replica { return s.sup.Replicas() }
 
 // Stop shuts the front door, the replicas and the embedded broker, in that
 // order. Safe to call more than once.

@@ -17,14 +17,20 @@ import (
 func main() {
 	// A stand-in replica is this binary re-executed; it never reaches the CLI.
 	simulator.MaybeRunReplica()
+	os.Exit(run(os.Args[1:], processStreams()))
+}
+
+// processStreams are the process's own standard streams and its SIGINT
+// and SIGTERM.
+func processStreams() streams {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	os.Exit(run(os.Args[1:], streams{
+	return streams{
 		in:          os.Stdin,
 		out:         os.Stdout,
 		err:         os.Stderr,
 		isTerminal:  func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
 		errTerminal: func() bool { return term.IsTerminal(int(os.Stderr.Fd())) },
 		signals:     sigs,
-	}))
+	}
 }

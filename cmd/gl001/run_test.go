@@ -11,9 +11,14 @@ import (
 	"github.com/greenlang/gl001/simulator"
 )
 
-// TestMain lets this binary serve as a stand-in replica for run tests.
+// TestMain lets this binary serve as what gl001 run starts as children:
+// the stand-in (gl001 simulate, which this test binary runs as the CLI
+// does) and its replicas.
 func TestMain(m *testing.M) {
 	simulator.MaybeRunReplica()
+	if len(os.Args) > 1 && os.Args[1] == "simulate" {
+		os.Exit(run(os.Args[1:], processStreams()))
+	}
 	os.Exit(m.Run())
 }
 

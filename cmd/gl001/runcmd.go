@@ -16,6 +16,7 @@ import (
 	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/progress"
+	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
 // exitThresholds is k6's exit code for failed thresholds.
@@ -67,9 +68,10 @@ and the scenario's "thresholds" map (k6 syntax) replaces them per metric.
 Ctrl-C stops gracefully and still writes the summary, marked not complete;
 a second Ctrl-C stops at once.
 
-Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
-1 anything else (a run that could not start, was interrupted, or with
---fail-on critical a report whose verdict is fail).`,
+Exit codes: 0 every threshold passed; 99 a threshold failed or saw no data,
+or an abortOnFail threshold stopped the run (as k6); 2 bad input; 1 anything
+else (a run that could not start, was interrupted, or with --fail-on critical
+a report whose verdict is fail).`,
 		Example: `  gl001 run short_load_test.json
   gl001 run multi_plant_load_test.json --out results/expansion
   gl001 run my_scenario.json --target http://gl-001.greenlang:8000 --brokers kafka-0:9092 --out json=points.json`,
@@ -92,7 +94,7 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 			for _, d := range []struct {
 				flag string
 				v    time.Duration
-			}{{"--request-timeout", o.RequestTimeout}, {"--ack-timeout", o.AckTimeout}, {"--db-query-time", o.StandInDBQueryTime}} {
+			}{{"--request-timeout", o.RequestTimeout}, {"--ack-timeout", o.AckTimeout}, {"--db-query-time", o.StandIn.DBQueryTime}} {
 				if d.v < 0 {
 					return badInput(fmt.Errorf("invalid argument %q for %q flag: must not be negative", d.v, d.flag))
 				}
@@ -136,10 +138,13 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 			switch {
 			case rerr != nil:
 				return fmt.Errorf("report: %w", rerr)
+			case out.Aborted:
+				// k6's code for a run an abortOnFail threshold stopped.
+				return &exitError{code: exitThresholds, err: fmt.Errorf("run aborted by a threshold (%s); partial results in %s", out.Stopped, out.Dir)}
 			case !out.Complete:
 				return &exitError{code: exitFailed, err: fmt.Errorf("run stopped early (%s); partial results in %s", out.Stopped, out.Dir)}
 			case !out.Passed:
-				return &exitError{code: exitThresholds, err: errors.New("thresholds failed")}
+				return &exitError{code: exitThresholds, err: thresholdsError(out.Thresholds)}
 			}
 			return rf.verdictExit(rep)
 		}),
@@ -155,8 +160,9 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve the harness's own Prometheus metrics on this address, e.g. 127.0.0.1:9464 (off when empty)")
 	addBusFlags(f, &o.Bus)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed iteration and the stand-in's replicas")
-	f.IntVar(&o.StandInDBPoolSize, "db-pool-size", 0, "stand-in only: DB_POOL_SIZE for the whole deployment (0: the calculator's); a small pool rehearses an under-provisioned database")
-	f.DurationVar(&o.StandInDBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
+	f.IntVar(&o.StandIn.DBPoolSize, "db-pool-size", 0, "stand-in only: DB_POOL_SIZE for the whole deployment (0: the calculator's); a small pool rehearses an under-provisioned database")
+	f.DurationVar(&o.StandIn.DBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
+	f.StringVar(&o.SummaryExport, "summary-export", "", "also write k6's legacy --summary-export file here (note: there a threshold's true means it did NOT pass)")
 	f.BoolVar(&kube, "kube", false, "sample the orchestrator's pods (metrics.k8s.io) and HPA through the Kubernetes API instead of local processes")
 	f.StringVar(&kubeOpts.Kubeconfig, "kubeconfig", "", "kubeconfig file for --kube (empty: in-cluster, then the usual loading rules)")
 	f.StringVar(&kubeOpts.Context, "kube-context", "", "kubeconfig context for --kube")
@@ -165,6 +171,19 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 	f.StringVar(&kubeOpts.HPAName, "hpa", "gl-001-process-heat-orchestrator-hpa", "the orchestrator's HorizontalPodAutoscaler, for --kube")
 	rf = addReportFlags(f)
 	return cmd
+}
+
+// thresholdsError says why the thresholds did not pass: some failed, some
+// saw no data, or both.
+func thresholdsError(rs thresholds.Results) error {
+	failed, noData := len(rs.Failed()), len(rs.NoData())
+	switch {
+	case failed > 0 && noData > 0:
+		return fmt.Errorf("thresholds failed (%d), and %d saw no data", failed, noData)
+	case failed > 0:
+		return errors.New("thresholds failed")
+	}
+	return fmt.Errorf("thresholds not verified: %d saw no data", noData)
 }
 
 // parseOuts reads the --out values: at most one folder, and json=FILE.
@@ -206,8 +225,8 @@ func writeRunSummary(w io.Writer, out engine.Outcome) {
 	sort.Strings(names)
 	for _, n := range names {
 		sc := out.Scenarios[n]
-		fmt.Fprintf(w, "  %-11s %d started of %.0f scheduled (%.2f%%), %d failed, %d dropped, %d interrupted, %d VUs at most\n",
-			n, sc.Started, sc.Expected, sc.AchievedPercent, sc.Failed, sc.Dropped, sc.Interrupted, sc.VUsMax)
+		fmt.Fprintf(w, "  %-11s %d started of %d scheduled (%.2f%%), %d failed, %d dropped (%d no free VU, %d generator behind), %d interrupted, %d VUs at most\n",
+			n, sc.Started, sc.Expected, sc.AchievedPercent, sc.Failed, sc.Dropped, sc.DroppedNoVU, sc.DroppedBehind, sc.Interrupted, sc.VUsMax)
 	}
 	fmt.Fprintln(w, "thresholds:")
 	_ = out.Thresholds.WriteText(w)

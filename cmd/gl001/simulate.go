@@ -15,7 +15,7 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/fleet"
-	"github.com/greenlang/gl001/xk6-gl001/selftest"
+	"github.com/greenlang/gl001/simulator/selftest"
 )
 
 func newSimulateCmd(s streams) *cobra.Command {
@@ -77,7 +77,7 @@ answers the latest report.`,
 			if o.APIToken == "" {
 				o.APIToken = os.Getenv("GL001_API_TOKEN")
 			}
-			runner := &selftest.Runner{Dir: resultsDir, Logger: o.Logger, Report: reportJSON}
+			runner := &selftest.Runner{Dir: resultsDir, Logger: o.Logger}
 			o.LoadTester = runner
 			fmt.Fprintf(s.err, "fleet: %d plants, %d sub-agents\n%s", plants.value, agents.value, f.SplitText())
 

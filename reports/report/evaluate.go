@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -20,15 +19,20 @@ import (
 //
 // The verdict is:
 //   - fail when a threshold failed, a health trigger (the seven measured
-//     rows) is critical, or a planning row (plant count, sub-agent count)
-//     at warning or critical had its action not taken;
+//     rows) is critical, a planning row (plant count, sub-agent count) at
+//     warning or critical had its action not taken, or an executor started
+//     under MinStartedPercent of the arrivals its schedule called for (the
+//     load asked was not the load sent; the reason names the cause: the
+//     generator fell behind, or the target left no VU free);
 //   - otherwise warning when a health trigger is warning, not observed, or
 //     observed through sampler gaps (the missing readings may hold the
 //     peak); a planning action could not be verified; the run is
 //     incomplete (see Completeness: a run stopped early or a truncated
-//     file is at most a warning); the thresholds could not be built; or
-//     an executor dropped more than MaxDroppedPercent of its expected
-//     iterations;
+//     file is at most a warning); the thresholds could not be built, or
+//     one saw no data; an executor dropped any arrival, started
+//     iterations late (schedule lag p99 above MaxScheduleLagP99MS) or did
+//     not record its schedule's count; or the generator's own CPU peaked
+//     above MaxHarnessCPUPercent of its cores;
 //   - otherwise pass.
 //
 // A run without sampler readings (CPU, memory, pool, lag not observed) is
@@ -148,18 +152,51 @@ func schedule(run *runlog.Run) []ScheduleRow {
 		slices.Sort(names)
 		for _, name := range names {
 			e := ex[name]
-			row := ScheduleRow{Scenario: name, Expected: round(e.Expected, 3), Started: e.Started, Dropped: e.Dropped, Failed: e.Failed}
-			// A perfect schedule issues the whole arrivals of ∫rate, as
-			// the engine counts it.
-			if whole := math.Floor(e.Expected + 1e-9); whole > 0 {
-				row.AchievedPercent = ptr(round(float64(e.Started)/whole*100, 1))
-				row.DroppedPercent = ptr(round(float64(e.Dropped)/whole*100, 1))
+			row := ScheduleRow{Scenario: name, Started: e.Started, Dropped: e.Dropped,
+				DroppedNoVU: e.DroppedNoVU, DroppedBehind: e.DroppedBehind, Failed: e.Failed}
+			if e.Scheduled > 0 {
+				row.Scheduled = ptr(e.Scheduled)
+				row.AchievedPercent = ptr(round(float64(e.Started)/float64(e.Scheduled)*100, 1))
+				row.DroppedPercent = ptr(round(float64(e.Dropped)/float64(e.Scheduled)*100, 1))
+			}
+			if s := run.Totals[record.ScheduleLagKey(name)]; s != nil {
+				if v, ok := s.Aggregate("p(99)"); ok {
+					row.LagP99MS = ptr(round(v, 1))
+				}
 			}
 			rows = append(rows, row)
 		}
 		break
 	}
 	return rows
+}
+
+// scheduleCause names why an executor started too few of its arrivals:
+// the generator (it fell behind; with its CPU and schedule lag as
+// evidence) or the target (no free VU because answers were slow).
+func (r Report) scheduleCause(s ScheduleRow) string {
+	var causes []string
+	if s.DroppedBehind > 0 {
+		c := fmt.Sprintf("the generator fell behind its own schedule (%s arrivals never issued in time", inum(s.DroppedBehind))
+		if s.LagP99MS != nil {
+			c += fmt.Sprintf("; schedule lag p99 %s ms", num(*s.LagP99MS, 1))
+		}
+		if h := r.Observed.HarnessCPUPeakPercent; h != nil {
+			c += fmt.Sprintf("; the harness peaked at %s of its %d cores", pct(*h), r.Observed.HarnessCPUCores)
+		}
+		causes = append(causes, c+")")
+	}
+	if s.DroppedNoVU > 0 {
+		c := fmt.Sprintf("the target answered too slowly for the VUs allowed (%s arrivals found no free VU", inum(s.DroppedNoVU))
+		if s.Scenario == record.ExecOptimize && r.Observed.LatencyP95Seconds != nil {
+			c += fmt.Sprintf("; optimize p95 %s s", num(*r.Observed.LatencyP95Seconds, 3))
+		}
+		causes = append(causes, c+")")
+	}
+	if len(causes) == 0 {
+		return "no drop was recorded, so the shortfall is unexplained"
+	}
+	return joinAnd(causes)
 }
 
 func evaluateThresholds(run *runlog.Run, set thresholds.Set) ([]ThresholdResult, string) {
@@ -186,9 +223,10 @@ func evaluateThresholds(run *runlog.Run, set thresholds.Set) ([]ThresholdResult,
 		if t.Expression == "" {
 			t.Expression = res.Threshold.String()
 		}
-		if res.ObservedOK {
+		if !res.NoData {
 			t.Observed = ptr(res.Observed)
 		}
+		t.NoData = res.NoData
 		base, _, _ := strings.Cut(res.Metric, "{")
 		if m := res.Threshold.Aggregation.Method; timeMetric[base] && m != thresholds.MethodCount && m != thresholds.MethodRate {
 			t.Unit = "ms"
@@ -204,6 +242,11 @@ func (r Report) judge() (Verdict, []Reason) {
 	var fails, warns []string
 	for _, t := range r.thresholdsFailed() {
 		fails = append(fails, fmt.Sprintf("threshold %s %s failed (%s)", t.Metric, t.Expression, t.observedText()))
+	}
+	for _, t := range r.Thresholds {
+		if t.NoData {
+			warns = append(warns, fmt.Sprintf("threshold %s %s saw no data: no sample matched, so it is not verified", t.Metric, t.Expression))
+		}
 	}
 	notObserved := map[string][]string{} // why → row names
 	var whyOrder []string
@@ -241,10 +284,24 @@ func (r Report) judge() (Verdict, []Reason) {
 		warns = append(warns, "the run's thresholds could not be evaluated: "+r.ThresholdsError)
 	}
 	for _, s := range r.Schedule {
-		if s.DroppedPercent != nil && *s.DroppedPercent > MaxDroppedPercent {
-			warns = append(warns, fmt.Sprintf("the %s executor dropped %s of %s expected iterations (%s, above %s): the load was not fully offered",
-				s.Scenario, inum(s.Dropped), num(s.Expected, 0), pct(*s.DroppedPercent), pct(MaxDroppedPercent)))
+		switch {
+		case s.AchievedPercent == nil:
+			warns = append(warns, fmt.Sprintf("the %s executor's file does not record how many arrivals its schedule called for (a run from before gl001 counted them), so whether the load asked was the load sent is not verified", s.Scenario))
+		case *s.AchievedPercent < MinStartedPercent:
+			fails = append(fails, fmt.Sprintf("the %s executor started %s of the %s iterations its schedule called for (%s, under %s), so the load asked was not the load sent: %s",
+				s.Scenario, inum(s.Started), inum(*s.Scheduled), pct(*s.AchievedPercent), pct(MinStartedPercent), r.scheduleCause(s)))
+		case s.Dropped > 0:
+			warns = append(warns, fmt.Sprintf("the %s executor dropped %s of %s scheduled iterations (%s): %s",
+				s.Scenario, inum(s.Dropped), inum(*s.Scheduled), pct(*s.DroppedPercent), r.scheduleCause(s)))
 		}
+		if s.LagP99MS != nil && *s.LagP99MS > MaxScheduleLagP99MS {
+			warns = append(warns, fmt.Sprintf("the %s executor started iterations late (schedule lag p99 %s ms, above %s ms): the latencies it measured include the generator's own delay",
+				s.Scenario, num(*s.LagP99MS, 1), num(MaxScheduleLagP99MS, 0)))
+		}
+	}
+	if h := r.Observed.HarnessCPUPeakPercent; h != nil && *h > MaxHarnessCPUPercent {
+		warns = append(warns, fmt.Sprintf("the load generator itself peaked at %s of its %d cores (above %s): a generator short of CPU adds its own delay to what it measures",
+			pct(*h), r.Observed.HarnessCPUCores, pct(MaxHarnessCPUPercent)))
 	}
 	reasons := []Reason{}
 	for _, f := range fails {
@@ -296,7 +353,7 @@ func (r Report) why() string {
 		b.WriteString(label + strings.Join(warns, "; ") + ".")
 	}
 	if r.Verdict == Pass {
-		b.WriteString(fmt.Sprintf(" Every threshold held (%d of %d), every health trigger was observed in the guide's healthy band, and every planning action the fleet calls for was taken.",
+		b.WriteString(fmt.Sprintf(" Every threshold held (%d of %d), every scheduled iteration started, every health trigger was observed in the guide's healthy band, and every planning action the fleet calls for was taken.",
 			len(r.Thresholds), len(r.Thresholds)))
 	}
 	if r.Completeness.Complete {
@@ -314,7 +371,7 @@ func (r Report) why() string {
 // observedText is the threshold's observed value in words.
 func (t ThresholdResult) observedText() string {
 	if t.Observed == nil {
-		return "no samples, judged as 0"
+		return "no data: no samples, so not verified"
 	}
 	v := num(*t.Observed, 3)
 	if t.Unit != "" {

@@ -48,9 +48,13 @@ func (r Report) WriteJUnit(w io.Writer) error {
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Metric + " " + t.Expression}
 		msg := fmt.Sprintf("%s; threshold %s %s", t.observedText(), t.Metric, t.Expression)
-		if !t.OK {
+		switch {
+		case t.NoData:
+			// Neither held nor failed: nothing was measured.
+			c.Skipped = &junitMessage{Message: msg}
+		case !t.OK:
 			c.Failure = &junitMessage{Message: msg, Type: "threshold", Text: msg}
-		} else {
+		default:
 			c.SystemOut = msg
 		}
 		th.add(c)

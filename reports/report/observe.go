@@ -78,6 +78,15 @@ type Observed struct {
 	ReplicasSource     string `json:"replicas_source"`
 	// Workers is Options.Workers.
 	Workers *int `json:"workers"`
+
+	// The load generator's own process (the harness sampler): its CPU
+	// peak, also in percent of the cores it may use (HarnessCPUCores), its
+	// RSS and goroutines; nil when not sampled.
+	HarnessCPUPeakMillicores *float64 `json:"harness_cpu_peak_millicores"`
+	HarnessCPUPeakPercent    *float64 `json:"harness_cpu_peak_percent"`
+	HarnessCPUCores          int      `json:"harness_cpu_cores,omitempty"`
+	HarnessRSSPeakMiB        *float64 `json:"harness_rss_peak_mib"`
+	HarnessGoroutinesPeak    *int     `json:"harness_goroutines_peak"`
 }
 
 // ReplicaObserved is one replica's use over the intervals it was read in.
@@ -202,6 +211,10 @@ func observe(run *runlog.Run, opts Options) observation {
 			o.PoolWaitCount, o.PoolTimeouts = ptr(d.WaitCount), ptr(d.Timeouts)
 		}
 
+		if h := s.Harness; h != nil {
+			o.observeHarness(h)
+		}
+
 		if l := s.Lag; l != nil {
 			o.LagIntervals++
 			if o.LagGroup == "" {
@@ -277,6 +290,21 @@ func observe(run *runlog.Run, opts Options) observation {
 		}
 	}
 	return o
+}
+
+// observeHarness folds one reading of the generator's own process in.
+func (o *observation) observeHarness(h *record.Harness) {
+	if h.CPUMillicores != nil {
+		o.HarnessCPUPeakMillicores = maxPtr(o.HarnessCPUPeakMillicores, round(*h.CPUMillicores, 0))
+		if h.CPUCores > 0 {
+			o.HarnessCPUCores = max(o.HarnessCPUCores, h.CPUCores)
+			o.HarnessCPUPeakPercent = maxPtr(o.HarnessCPUPeakPercent, round(*h.CPUMillicores/float64(h.CPUCores*10), 1))
+		}
+	}
+	o.HarnessRSSPeakMiB = maxPtr(o.HarnessRSSPeakMiB, round(h.RSSMiB, 0))
+	if o.HarnessGoroutinesPeak == nil || h.Goroutines > *o.HarnessGoroutinesPeak {
+		o.HarnessGoroutinesPeak = ptr(h.Goroutines)
+	}
 }
 
 // p95 is the nearest-rank 95th percentile: the value of rank ⌈0.95·n⌉

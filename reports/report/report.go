@@ -40,11 +40,12 @@
 //     PlanningAction).
 //
 // Verdict (see Evaluate): fail if a threshold failed, a health trigger is
-// critical, or a planning action was not taken; warning if a health
-// trigger is warning, not observed, or partly hidden by sampler gaps, a
-// planning action could not be verified, the run is incomplete (stopped
-// early, truncated file), the thresholds could not be evaluated, or an
-// executor dropped more than 1 % of its expected iterations; pass
+// critical, a planning action was not taken, or under 99 % of the
+// scheduled iterations started; warning if a health trigger is warning,
+// not observed, or partly hidden by sampler gaps, a planning action could
+// not be verified, the run is incomplete (stopped early, truncated file),
+// a threshold could not be evaluated or saw no data, any iteration was
+// dropped or started late, or the generator was short of CPU; pass
 // otherwise.
 package report
 
@@ -213,25 +214,44 @@ type Completeness struct {
 }
 
 // ScheduleRow is how one executor ("optimize", "coordinate") kept its
-// schedule, from the last interval's cumulative counts.
+// schedule, from the last interval's cumulative counts. Every arrival the
+// schedule called for was started or dropped: Started + Dropped =
+// Scheduled.
 type ScheduleRow struct {
-	Scenario string  `json:"scenario"`
-	Expected float64 `json:"expected"`
-	Started  int64   `json:"started"`
-	Dropped  int64   `json:"dropped"`
-	Failed   int64   `json:"failed"`
-	// AchievedPercent is started over the whole expected iterations;
-	// null when none were expected.
+	Scenario string `json:"scenario"`
+	// Scheduled is how many arrivals the schedule itself called for; nil
+	// for a run recorded before gl001 kept that count, which then cannot
+	// show whether its schedule was kept.
+	Scheduled *int64 `json:"scheduled"`
+	Started   int64  `json:"started"`
+	// Dropped is DroppedNoVU (no free VU: the target answered too slowly)
+	// plus DroppedBehind (the generator fell behind its own schedule).
+	Dropped       int64 `json:"dropped"`
+	DroppedNoVU   int64 `json:"dropped_no_vu"`
+	DroppedBehind int64 `json:"dropped_behind"`
+	Failed        int64 `json:"failed"`
+	// AchievedPercent is Started over Scheduled; null when Scheduled is.
 	AchievedPercent *float64 `json:"achieved_percent"`
-	// DroppedPercent is dropped over the whole expected iterations.
+	// DroppedPercent is Dropped over Scheduled.
 	DroppedPercent *float64 `json:"dropped_percent"`
+	// LagP99MS is the p99 of gl001_schedule_lag for this executor: how
+	// late its iterations started; null when not recorded.
+	LagP99MS *float64 `json:"schedule_lag_p99_ms"`
 }
 
-// MaxDroppedPercent is the share of an executor's expected iterations it
-// may drop before the report warns that the load was not fully offered:
-// a dropped iteration never sends a request, so it hides latency instead
-// of showing it.
-const MaxDroppedPercent = 1.0
+// MinStartedPercent is the share of the schedule's arrivals that must
+// have started for the load sent to count as the load asked: below it the
+// verdict is fail, whatever else the run shows.
+const MinStartedPercent = 99.0
+
+// MaxScheduleLagP99MS is how late (p99) iterations may start before the
+// report warns that the generator's own delay is inside the latencies it
+// measured.
+const MaxScheduleLagP99MS = 100.0
+
+// MaxHarnessCPUPercent is the share of its cores the generator may use
+// before the report says it was short of CPU.
+const MaxHarnessCPUPercent = 90.0
 
 // Gap is one sampler's failure in one interval. The report never fills a
 // gap in: the value is missing from every figure built from it.
@@ -242,24 +262,27 @@ type Gap struct {
 	Reason  string    `json:"reason"`
 }
 
-// ThresholdResult is one k6 threshold's result.
+// ThresholdResult is one k6 threshold's result: held (OK), failed, or no
+// data (NoData: the metric or submetric had no samples, so it neither held
+// nor failed).
 type ThresholdResult struct {
 	Metric     string `json:"metric"`
 	Expression string `json:"expression"`
 	OK         bool   `json:"ok"`
+	NoData     bool   `json:"no_data,omitempty"`
 	// Observed is the aggregation's value in the metric's unit (ms for
-	// time trends); null when the metric had no samples, in which case it
-	// was judged against 0, as k6 does.
+	// time trends); null when the metric had no samples.
 	Observed    *float64 `json:"observed"`
 	Unit        string   `json:"unit,omitempty"`
 	AbortOnFail bool     `json:"abort_on_fail,omitempty"`
 }
 
-// thresholdsFailed returns the thresholds that did not hold.
+// thresholdsFailed returns the thresholds that were judged and did not
+// hold.
 func (r Report) thresholdsFailed() []ThresholdResult {
 	var out []ThresholdResult
 	for _, t := range r.Thresholds {
-		if !t.OK {
+		if !t.OK && !t.NoData {
 			out = append(out, t)
 		}
 	}

@@ -41,6 +41,10 @@ type fleet struct {
 	coordN       int
 	coordFailedN int
 	executors    map[string]record.Executor
+	// scheduleLagMS are each executor's schedule lag samples, ms.
+	scheduleLagMS map[string][]float64
+	// harness gives the generator's own reading in interval i; nil: none.
+	harness func(i int) *record.Harness
 }
 
 // healthyFleet is 15 plants and 75 sub-agents on the 11 replicas the
@@ -68,8 +72,13 @@ func healthyFleet() fleet {
 		heatMS:     func(k int) float64 { return 150 + float64(k%40)*10 },
 		coordN:     3000, coordFailedN: 6,
 		executors: map[string]record.Executor{
-			"optimize":   {Started: 100, Expected: 100, ElapsedSeconds: 60},
-			"coordinate": {Started: 3000, Expected: 3000, ElapsedSeconds: 60},
+			"optimize":   {Scheduled: 100, Started: 100, Expected: 100, ElapsedSeconds: 60},
+			"coordinate": {Scheduled: 3000, Started: 3000, Expected: 3000, ElapsedSeconds: 60},
+		},
+		scheduleLagMS: map[string][]float64{"optimize": {0.1, 0.2, 0.4}, "coordinate": {0.1, 0.3, 1.2}},
+		harness: func(i int) *record.Harness {
+			cpu := 150 + float64(i%5)*10
+			return &record.Harness{CPUMillicores: &cpu, CPUCores: 2, RSSMiB: 60 + float64(i%3), Goroutines: 40 + i%4}
 		},
 	}
 }
@@ -102,8 +111,8 @@ func starvedFleet() fleet {
 		heatMS:     func(k int) float64 { return 900 + float64(k%20)*90 },
 		coordN:     3000, coordFailedN: 96,
 		executors: map[string]record.Executor{
-			"optimize":   {Started: 90, Dropped: 10, Failed: 3, Expected: 100, ElapsedSeconds: 60},
-			"coordinate": {Started: 3000, Failed: 96, Expected: 3000, ElapsedSeconds: 60},
+			"optimize":   {Scheduled: 100, Started: 90, Dropped: 10, DroppedNoVU: 10, Failed: 3, Expected: 100, ElapsedSeconds: 60},
+			"coordinate": {Scheduled: 3000, Started: 3000, Failed: 96, Expected: 3000, ElapsedSeconds: 60},
 		},
 	}
 }
@@ -158,6 +167,9 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 			if f.lag != nil {
 				s.Lag = f.lag(i)
 			}
+			if f.harness != nil {
+				s.Harness = f.harness(i)
+			}
 			if f.gaps != nil {
 				s.Gaps = f.gaps(i)
 				for _, g := range s.Gaps { // a failed sampler leaves its part empty
@@ -196,6 +208,14 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 		}
 		failed.Duration = d
 		run.Totals[record.MetricCoordinationFailed] = failed
+	}
+	for exec, lags := range f.scheduleLagMS {
+		lag := metrics.NewSink(metrics.Trend, metrics.Time)
+		for _, v := range lags {
+			lag.Add(v)
+		}
+		lag.Duration = d
+		run.Totals[record.ScheduleLagKey(exec)] = lag
 	}
 	return run
 }

@@ -278,7 +278,7 @@ func (r Report) thresholdsSection() section {
 	}
 	t := &table{Head: []string{"Metric", "Threshold", "Observed", "Result"}, Right: map[int]bool{2: true}}
 	for _, th := range r.Thresholds {
-		obs := "no samples (judged as 0)"
+		obs := "no samples"
 		if th.Observed != nil {
 			obs = num(*th.Observed, 3)
 			if th.Unit != "" {
@@ -286,7 +286,10 @@ func (r Report) thresholdsSection() section {
 			}
 		}
 		res, class := "pass", string(Pass)
-		if !th.OK {
+		switch {
+		case th.NoData:
+			res, class = "no data", string(Warning)
+		case !th.OK:
 			res, class = "fail", string(Fail)
 		}
 		t.add(class, th.Metric, th.Expression, obs, res)
@@ -301,19 +304,52 @@ func (r Report) scheduleSection() section {
 		s.Blocks = append(s.Blocks, para("No executor state was recorded."))
 		return s
 	}
-	s.Blocks = append(s.Blocks, para("Each executor's open-model schedule at the last interval: iterations the schedule expected, started, dropped (no VU free: never sent) and failed."))
-	t := &table{Head: []string{"Scenario", "Expected", "Started", "Dropped", "Failed", "Achieved"}, Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}}
+	s.Blocks = append(s.Blocks, para(fmt.Sprintf("Each executor's open-model schedule at the last interval: the arrivals the schedule called for, "+
+		"those started, and those dropped, never sent: no VU free (the target answered too slowly) or behind (the generator itself fell behind its schedule). "+
+		"Started + dropped = scheduled. Under %s started, the verdict is fail. Schedule lag is how late iterations started (p99).", pct(MinStartedPercent))))
+	t := &table{Head: []string{"Scenario", "Scheduled", "Started", "Dropped: no VU", "Dropped: behind", "Failed", "Achieved", "Schedule lag p99"},
+		Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true}}
 	for _, row := range r.Schedule {
-		ach, class := "-", string(Pass)
-		if row.AchievedPercent != nil {
-			ach = pct(*row.AchievedPercent)
+		scheduled, ach, class := "not recorded", "-", string(Pass)
+		if row.Scheduled != nil {
+			scheduled = inum(*row.Scheduled)
 		}
-		if row.DroppedPercent != nil && *row.DroppedPercent > MaxDroppedPercent {
+		switch {
+		case row.AchievedPercent == nil:
 			class = string(Warning)
+		case *row.AchievedPercent < MinStartedPercent:
+			ach, class = pct(*row.AchievedPercent), string(Fail)
+		default:
+			ach = pct(*row.AchievedPercent)
+			if row.Dropped > 0 {
+				class = string(Warning)
+			}
 		}
-		t.add(class, row.Scenario, num(row.Expected, 0), inum(row.Started), inum(row.Dropped), inum(row.Failed), ach)
+		lag := "not recorded"
+		if row.LagP99MS != nil {
+			lag = num(*row.LagP99MS, 1) + " ms"
+			if *row.LagP99MS > MaxScheduleLagP99MS && class == string(Pass) {
+				class = string(Warning)
+			}
+		}
+		t.add(class, row.Scenario, scheduled, inum(row.Started), inum(row.DroppedNoVU), inum(row.DroppedBehind), inum(row.Failed), ach, lag)
 	}
 	s.Blocks = append(s.Blocks, tableBlock(t))
+	if o := r.Observed; o.HarnessCPUPeakMillicores != nil || o.HarnessRSSPeakMiB != nil {
+		line := "The load generator itself (the harness process):"
+		if o.HarnessCPUPeakMillicores != nil {
+			line += fmt.Sprintf(" CPU peak %s m of %d cores (%s)", num(*o.HarnessCPUPeakMillicores, 0), o.HarnessCPUCores, pct(*o.HarnessCPUPeakPercent))
+		}
+		if o.HarnessRSSPeakMiB != nil {
+			line += fmt.Sprintf(", RSS peak %s MiB", num(*o.HarnessRSSPeakMiB, 0))
+		}
+		if o.HarnessGoroutinesPeak != nil {
+			line += fmt.Sprintf(", goroutines peak %s", inum(int64(*o.HarnessGoroutinesPeak)))
+		}
+		s.Blocks = append(s.Blocks, para(line+"."))
+	} else {
+		s.Blocks = append(s.Blocks, para("The load generator's own CPU and memory were not sampled."))
+	}
 	return s
 }
 

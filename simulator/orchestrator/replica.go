@@ -22,10 +22,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/greenlang/gl001/deploy/procfs"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/bus"
 	"github.com/greenlang/gl001/simulator/dbpool"
-	"github.com/greenlang/gl001/simulator/procfs"
 )
 
 // Config is one replica's settings. The guide's ConfigMap keys are noted

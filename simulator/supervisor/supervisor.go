@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/simulator/api"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -29,23 +30,7 @@ type Supervisor struct {
 }
 
 // Replica is a snapshot of one replica.
-type Replica struct {
-	// ID is "replica-N".
-	ID string `json:"id"`
-	// PID is the serving process's id (as announced), or the id of the
-	// process being started; that of the last process while down.
-	PID int `json:"pid"`
-	// URL is the base URL the replica announced; kept while it is down,
-	// empty while a new process is starting.
-	URL string `json:"url"`
-	// Up is true from the replica's announcement until its process exits.
-	Up bool `json:"up"`
-	// Restarts counts the processes started for this replica after the
-	// first, successful or not.
-	Restarts int `json:"restarts"`
-	// StartedAt is when the current (or last) process was started.
-	StartedAt time.Time `json:"started_at"`
-}
+type Replica = api.Replica
 
 // replica is one replica's live state, written by its run loop and read by
 // the front door and snapshots.

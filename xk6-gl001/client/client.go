@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type Result struct {
 	Status           int    // HTTP status, 0 for coordination or no answer
 	Replica          string // the replica that served, when known
 	Error            string // why it failed, when !OK
+	// TimedOut is set when the call failed for want of an answer in time:
+	// the request timeout passed, or no ack came within AckTimeout.
+	TimedOut bool
 }
 
 // Optimizer posts heat-optimization requests built from the fleet model.
@@ -83,7 +87,7 @@ func (o *Optimizer) Optimize(ctx context.Context) Result {
 	start := time.Now()
 	resp, err := o.HTTP.Do(req)
 	if err != nil {
-		return Result{Service: time.Since(start), Error: shortError(err)}
+		return Result{Service: time.Since(start), Error: shortError(err), TimedOut: isTimeout(err)}
 	}
 	defer resp.Body.Close()
 	var out struct {
@@ -149,6 +153,7 @@ func (c *Coordinator) Coordinate(ctx context.Context) Result {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 		r.Error = fmt.Sprintf("no ack within %s", c.AckTimeout)
+		r.TimedOut = true
 	case err != nil:
 		r.Error = "ack: " + shortError(err)
 	case ack.Status != api.AckOK:
@@ -157,6 +162,13 @@ func (c *Coordinator) Coordinate(ctx context.Context) Result {
 		r.OK = true
 	}
 	return r
+}
+
+// isTimeout reports whether err is a request that ran out of time, as
+// opposed to one refused or broken.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // shortError trims Go's wrapping of network errors to what a report row

@@ -14,15 +14,26 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/scenarios"
-	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/testbin"
 )
 
-// TestMain lets this binary serve as a stand-in replica.
+// standIn runs the stand-in the runs start: the real gl001 binary's
+// simulate subcommand, built once for these tests.
+var standIn engine.StandInOptions
+
 func TestMain(m *testing.M) {
-	simulator.MaybeRunReplica()
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "engine-test")
+	if err != nil {
+		panic(err)
+	}
+	if standIn.Executable, err = testbin.Build(dir); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -47,7 +58,7 @@ func TestRunAgainstStandIn(t *testing.T) {
 	dir := t.TempDir()
 	out, err := engine.Run(t.Context(), engine.Options{
 		Scenario: scenario(t, short), ScenarioFile: "test.json", OutDir: dir, JSONOut: filepath.Join(dir, "points.json"),
-		Logger: quiet,
+		Logger: quiet, StandIn: standIn,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +149,7 @@ func TestRunThresholdsFailAndAbort(t *testing.T) {
 	js := strings.Replace(short, `"partitions": 3}`, `"partitions": 3, "agent_coordination_events_per_second": 0,
 	  "thresholds": {"gl001_optimize_duration": [{"threshold": "max<0.001", "abortOnFail": true}]}}`, 1)
 	js = strings.Replace(js, `"agent_coordination_events_per_second": 20,`, ``, 1)
-	out, err := engine.Run(t.Context(), engine.Options{Scenario: scenario(t, js), ScenarioFile: "test.json", OutDir: t.TempDir(), Logger: quiet})
+	out, err := engine.Run(t.Context(), engine.Options{Scenario: scenario(t, js), ScenarioFile: "test.json", OutDir: t.TempDir(), Logger: quiet, StandIn: standIn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +168,7 @@ func TestRunInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	dir := t.TempDir()
 	time.AfterFunc(3*time.Second, cancel)
-	out, err := engine.Run(ctx, engine.Options{Scenario: scenario(t, strings.Replace(short, `"duration_minutes": 0.1`, `"duration_minutes": 1`, 1)),
+	out, err := engine.Run(ctx, engine.Options{StandIn: standIn, Scenario: scenario(t, strings.Replace(short, `"duration_minutes": 0.1`, `"duration_minutes": 1`, 1)),
 		ScenarioFile: "test.json", OutDir: dir, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)

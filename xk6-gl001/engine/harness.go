@@ -7,8 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
 // newHarnessMetrics serves the run's live figures in Prometheus format, so
@@ -23,10 +21,10 @@ func newHarnessMetrics(r *run) (http.Handler, error) {
 		cs := []prometheus.Collector{
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gl001_iterations_started_total", Help: "Iterations started.", ConstLabels: labels},
 				func() float64 { return float64(e.Stats().Started) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gl001_dropped_iterations_total", Help: "Arrivals dropped: no free VU (open model).", ConstLabels: labels},
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gl001_dropped_iterations_total", Help: "Arrivals dropped: no free VU (open model), or the generator fell behind its schedule.", ConstLabels: labels},
 				func() float64 { return float64(e.Stats().Dropped) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gl001_iterations_failed_total", Help: "Iterations whose request or event failed.", ConstLabels: labels},
-				func() float64 { return float64(r.fails[name].get()) }),
+				func() float64 { return float64(r.fails[name].Load()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gl001_vus", Help: "VUs running an iteration.", ConstLabels: labels},
 				func() float64 { return float64(e.Stats().ActiveVUs) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gl001_target_rate_per_second", Help: "The schedule's arrival rate now.", ConstLabels: labels},
@@ -72,27 +70,3 @@ func (c p95Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
-
-// expressions lists each metric's threshold expressions as written, for
-// the k6 JSON output's Metric lines.
-func expressions(s thresholds.Set) map[string][]string {
-	out := map[string][]string{}
-	for name, ts := range s {
-		for _, t := range ts {
-			out[name] = append(out[name], t.Source)
-		}
-	}
-	return out
-}
-
-// verdicts is the summary's metric → expression → passed map.
-func verdicts(r thresholds.Results) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	for metric, vs := range r.ByMetric() {
-		out[metric] = map[string]bool{}
-		for expr, v := range vs {
-			out[metric][expr] = v.OK
-		}
-	}
-	return out
-}

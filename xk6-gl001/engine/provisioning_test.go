@@ -27,6 +27,7 @@ const expansion = `{"test_name": "expansion", "duration_minutes": 0.25, "plants"
 func runAndReport(t *testing.T, js string, o engine.Options) report.Report {
 	t.Helper()
 	o.Scenario, o.ScenarioFile, o.OutDir, o.Logger = scenario(t, js), "expansion.json", t.TempDir(), quiet
+	o.StandIn.Executable = standIn.Executable
 	out, err := engine.Run(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +45,7 @@ func TestUnderProvisionedFailsAndCalculatorPasses(t *testing.T) {
 		t.Skip("two load tests against replica processes")
 	}
 	under := runAndReport(t, strings.Replace(expansion, "%s", `, "replicas": 1`, 1),
-		engine.Options{StandInDBPoolSize: 2, StandInDBQueryTime: 40 * time.Millisecond, AckTimeout: 3 * time.Second})
+		engine.Options{StandIn: engine.StandInOptions{DBPoolSize: 2, DBQueryTime: 40 * time.Millisecond}, AckTimeout: 3 * time.Second})
 	if under.Verdict != report.Fail {
 		t.Errorf("under-provisioned verdict %s, want fail: %s", under.Verdict, under.Why)
 	}

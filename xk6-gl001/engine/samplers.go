@@ -1,11 +1,11 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
 )
 
@@ -22,13 +22,16 @@ type KubeOptions struct {
 }
 
 // samplers builds the samplers for this run's target: the stand-in's
-// replica processes from /proc, or pods through the metrics API with
-// Kube; the orchestrator's /metrics and database pool; the consumer lag
-// when there is a Kafka to ask.
-func (r *run) samplers(target string, si *simulator.StandIn, brokers []string) (*sampler.Set, error) {
+// replica processes from /proc (listed by the stand-in), or pods through
+// the metrics API with Kube; the orchestrator's /metrics and database
+// pool; the consumer lag when there is a Kafka to ask; and always the
+// harness's own process.
+func (r *run) samplers(target string, standIn bool, brokers []string) (*sampler.Set, error) {
 	pred := r.o.Scenario.Prediction()
 	hc := &http.Client{Timeout: 2 * time.Second}
-	set := &sampler.Set{}
+	harness := &sampler.Harness{}
+	harness.Prime()
+	set := &sampler.Set{Samplers: []sampler.Sampler{harness}}
 	switch {
 	case r.o.Kube != nil:
 		core, mc, err := sampler.NewKube(r.o.Kube.Kubeconfig, r.o.Kube.Context)
@@ -38,18 +41,12 @@ func (r *run) samplers(target string, si *simulator.StandIn, brokers []string) (
 		set.Samplers = append(set.Samplers, &sampler.KubeReplicas{Core: core, Metrics: mc,
 			Namespace: r.o.Kube.Namespace, LabelSelector: r.o.Kube.LabelSelector, HPAName: r.o.Kube.HPAName,
 			CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB})
-	case si != nil:
+	case standIn:
 		pr := &sampler.ProcReplicas{CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB,
-			List: func() []sampler.Proc {
-				var ps []sampler.Proc
-				for _, rep := range si.Replicas() {
-					if rep.Up {
-						ps = append(ps, sampler.Proc{ID: rep.ID, PID: rep.PID})
-					}
-				}
-				return ps
-			}}
-		pr.Prime() // so the first interval has CPU figures
+			List: sampler.StandInReplicas(hc, target)}
+		ctx, cancel := context.WithTimeout(context.Background(), sampler.DefaultTimeout)
+		pr.Prime(ctx) // so the first interval has CPU figures
+		cancel()
 		set.Samplers = append(set.Samplers, pr)
 	}
 	set.Samplers = append(set.Samplers,

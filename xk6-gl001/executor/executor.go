@@ -31,16 +31,25 @@ var (
 // Stats is a live snapshot of an Executor. Each field is read atomically,
 // but not all together: at the same instant Started may already count an
 // iteration that ActiveVUs does not yet. After Run returns, the counts
-// are final and Started + Dropped == Expected, Started == Completed +
+// are final and Started + Dropped == Scheduled, Started == Completed +
 // Interrupted.
 type Stats struct {
 	// Started counts iterations handed to a VU.
 	Started int64
 	// Completed counts iterations that returned before being interrupted.
 	Completed int64
-	// Dropped counts arrivals that found no free VU and no VU left to
-	// allocate (k6's dropped_iterations). They are never queued.
+	// Dropped counts arrivals the schedule called for that never started:
+	// DroppedNoVU + DroppedBehind. They are never queued.
 	Dropped int64
+	// DroppedNoVU counts arrivals that found no free VU and no VU left to
+	// allocate (k6's dropped_iterations): the target answered too slowly
+	// for the VUs the scenario allows.
+	DroppedNoVU int64
+	// DroppedBehind counts arrivals the scheduler itself could not issue
+	// in time: the generator fell behind its schedule (a rate beyond this
+	// machine, or a starved process) and the schedule ended, or was cut
+	// short, with them still due.
+	DroppedBehind int64
 	// Interrupted counts iterations whose context was cancelled by the
 	// time they returned (gracefulStop ran out, or Stop).
 	Interrupted int64
@@ -55,14 +64,12 @@ type Stats struct {
 	// TargetRate is the schedule's rate now, in iterations per second; 0
 	// once no more iterations will start.
 	TargetRate float64
-	// Expected is how many arrivals the schedule has issued so far,
-	// dropped ones included. For the continuous target ∫rate use
-	// Config.ExpectedIterations(Elapsed). At the end it is below
-	// Config.Arrivals() only when the run was cut short, or when the
-	// scheduler itself could not keep up (a rate beyond this machine): a
-	// backlog still due when the end passes is abandoned, as in k6, and
-	// counted neither as started nor as dropped.
-	Expected float64
+	// Scheduled is how many arrivals the schedule has called for by
+	// Elapsed (offset ≤ Elapsed). While Run goes, Started + Dropped ≤
+	// Scheduled: the difference is the backlog the scheduler has still to
+	// issue. After Run it is Config.Arrivals() for a schedule run to its
+	// end, and the arrivals due by the moment it stopped for one cut short.
+	Scheduled int64
 }
 
 // Executor runs one arrival-rate scenario: an open model, where iterations
@@ -85,8 +92,13 @@ type Executor struct {
 	endElapsed atomic.Int64 // Elapsed frozen when Run returns; -1 before
 	scheduling atomic.Bool
 
-	issued, started, completed, dropped, interrupted atomic.Int64
-	activeVUs, allocatedVUs                          atomic.Int64
+	arrivals int64 // the schedule's whole count, Config.Arrivals()
+	// scheduledFinal is Stats.Scheduled frozen when Run returns; -1 before.
+	scheduledFinal atomic.Int64
+
+	issued, started, completed, interrupted atomic.Int64
+	droppedNoVU, droppedBehind              atomic.Int64
+	activeVUs, allocatedVUs                 atomic.Int64
 }
 
 // New checks the scenario name (k6's rule: letters, digits, "_" and "-"),
@@ -109,14 +121,16 @@ func New(name string, c Config, it Iteration) (*Executor, error) {
 	}
 	c.Stages = slices.Clone(c.Stages)
 	e := &Executor{
-		name:   name,
-		cfg:    c,
-		sched:  sched,
-		it:     it,
-		maxVUs: max(c.MaxVUs, c.PreAllocatedVUs),
-		stopCh: make(chan struct{}),
+		name:     name,
+		cfg:      c,
+		sched:    sched,
+		it:       it,
+		maxVUs:   max(c.MaxVUs, c.PreAllocatedVUs),
+		stopCh:   make(chan struct{}),
+		arrivals: c.Arrivals(),
 	}
 	e.endElapsed.Store(-1)
+	e.scheduledFinal.Store(-1)
 	return e, nil
 }
 
@@ -145,6 +159,9 @@ func (e *Executor) Run(ctx context.Context) error {
 	if !e.ran.CompareAndSwap(false, true) {
 		return ErrAlreadyRun
 	}
+	// Whatever way Run ends, every arrival it issued or counted behind is
+	// the schedule's count.
+	defer func() { e.scheduledFinal.Store(e.issued.Load() + e.droppedBehind.Load()) }()
 	if err := e.sleep(ctx, time.Duration(e.cfg.StartTime)); err != nil {
 		return err
 	}
@@ -198,14 +215,15 @@ func (e *Executor) Stop() bool {
 // Stats returns the live counters; see Stats for their meaning.
 func (e *Executor) Stats() Stats {
 	s := Stats{
-		Started:      e.started.Load(),
-		Completed:    e.completed.Load(),
-		Dropped:      e.dropped.Load(),
-		Interrupted:  e.interrupted.Load(),
-		ActiveVUs:    e.activeVUs.Load(),
-		AllocatedVUs: e.allocatedVUs.Load(),
-		Expected:     float64(e.issued.Load()),
+		Started:       e.started.Load(),
+		Completed:     e.completed.Load(),
+		DroppedNoVU:   e.droppedNoVU.Load(),
+		DroppedBehind: e.droppedBehind.Load(),
+		Interrupted:   e.interrupted.Load(),
+		ActiveVUs:     e.activeVUs.Load(),
+		AllocatedVUs:  e.allocatedVUs.Load(),
 	}
+	s.Dropped = s.DroppedNoVU + s.DroppedBehind
 	if start := e.start.Load(); start != nil {
 		if end := e.endElapsed.Load(); end >= 0 {
 			s.Elapsed = time.Duration(end)
@@ -216,13 +234,23 @@ func (e *Executor) Stats() Stats {
 	if e.scheduling.Load() {
 		s.TargetRate = e.cfg.RateAt(s.Elapsed)
 	}
+	if final := e.scheduledFinal.Load(); final >= 0 {
+		s.Scheduled = final
+	} else if e.start.Load() != nil {
+		// Never below what was already issued or counted, should the
+		// clock read here lag the scheduler's.
+		s.Scheduled = max(Due(e.sched, e.arrivals, s.Elapsed), e.issued.Load()+s.DroppedBehind)
+	}
 	return s
 }
 
 // schedule issues every arrival at its time and returns when the schedule
 // is over (at start+TotalDuration) or was cut short, with the moment from
 // which gracefulStop counts. It never waits for a VU: the only blocking
-// is the timer to the next arrival.
+// is the timer to the next arrival. Behind schedule it issues late
+// arrivals at once to catch up; arrivals still due when the end has
+// passed, or when the schedule is cut short, are counted DroppedBehind,
+// so that every arrival is either started or dropped.
 func (e *Executor) schedule(ctx context.Context, start time.Time, vus *vuPool) (time.Time, error) {
 	end := start.Add(e.cfg.TotalDuration())
 	timer := time.NewTimer(time.Hour)
@@ -241,23 +269,24 @@ func (e *Executor) schedule(ctx context.Context, start time.Time, vus *vuPool) (
 			select {
 			case <-timer.C:
 			case <-ctx.Done():
-				return time.Now(), context.Cause(ctx)
+				return e.cut(start, i), context.Cause(ctx)
 			case <-e.stopCh:
-				return time.Now(), ErrStopped
+				return e.cut(start, i), ErrStopped
 			}
 		} else {
-			// Behind schedule: catch up without sleeping, but a backlog
-			// due before the end is abandoned once the end has passed.
-			// An arrival due at the end itself still starts after a late
-			// timer wake-up.
+			// Behind schedule: catch up without sleeping, but once the
+			// end has passed, what is left was due before it and can no
+			// longer start on time. An arrival due at the end itself
+			// still starts after a late timer wake-up.
 			if now.After(end) && at.Before(end) {
+				e.droppedBehind.Add(e.arrivals - i)
 				return end, nil
 			}
 			select {
 			case <-ctx.Done():
-				return now, context.Cause(ctx)
+				return e.cut(start, i), context.Cause(ctx)
 			case <-e.stopCh:
-				return now, ErrStopped
+				return e.cut(start, i), ErrStopped
 			default:
 			}
 		}
@@ -273,6 +302,17 @@ func (e *Executor) schedule(ctx context.Context, start time.Time, vus *vuPool) (
 		return time.Now(), err
 	}
 	return end, nil
+}
+
+// cut ends the schedule early, now, with arrival i the next to issue: the
+// arrivals already due but not issued are counted DroppedBehind. It
+// returns now.
+func (e *Executor) cut(start time.Time, i int64) time.Time {
+	now := time.Now()
+	if due := Due(e.sched, e.arrivals, now.Sub(start)); due > i {
+		e.droppedBehind.Add(due - i)
+	}
+	return now
 }
 
 // sleep waits d (nothing if d ≤ 0), or until ctx is cancelled or Stop.
@@ -342,7 +382,7 @@ func (p *vuPool) dispatch(at time.Time) (started bool) {
 	case p.allocated < p.maxVUs:
 		p.spawn(at, true)
 	default:
-		p.e.dropped.Add(1)
+		p.e.droppedNoVU.Add(1)
 		return false
 	}
 	return true

@@ -52,8 +52,11 @@ func run(t *testing.T, c Config, it Iteration) (*Executor, error, time.Duration)
 // checkInvariants checks the counts every finished run must satisfy.
 func checkInvariants(t *testing.T, s Stats) {
 	t.Helper()
-	if s.Started+s.Dropped != int64(s.Expected) {
-		t.Errorf("Started %d + Dropped %d != Expected %v", s.Started, s.Dropped, s.Expected)
+	if s.Started+s.Dropped != s.Scheduled {
+		t.Errorf("Started %d + Dropped %d != Scheduled %d", s.Started, s.Dropped, s.Scheduled)
+	}
+	if s.Dropped != s.DroppedNoVU+s.DroppedBehind {
+		t.Errorf("Dropped %d != DroppedNoVU %d + DroppedBehind %d", s.Dropped, s.DroppedNoVU, s.DroppedBehind)
 	}
 	if s.Started != s.Completed+s.Interrupted {
 		t.Errorf("Started %d != Completed %d + Interrupted %d", s.Started, s.Completed, s.Interrupted)
@@ -113,8 +116,8 @@ func TestExecutorDropsNeverQueues(t *testing.T) {
 		}
 		s := e.Stats()
 		checkInvariants(t, s)
-		if s.Started != 5 || s.Dropped != 15 || s.Expected != 20 || s.AllocatedVUs != 1 {
-			t.Errorf("started %d dropped %d expected %v VUs %d; want 5, 15, 20, 1", s.Started, s.Dropped, s.Expected, s.AllocatedVUs)
+		if s.Started != 5 || s.Dropped != 15 || s.DroppedNoVU != 15 || s.Scheduled != 20 || s.AllocatedVUs != 1 {
+			t.Errorf("started %d dropped %d (no VU %d) scheduled %d VUs %d; want 5, 15 (15), 20, 1", s.Started, s.Dropped, s.DroppedNoVU, s.Scheduled, s.AllocatedVUs)
 		}
 		for i, st := range r.starts {
 			if want := t0.Add(time.Duration(i) * 400 * time.Millisecond); st.scheduled != want || st.ran != want {
@@ -236,8 +239,8 @@ func TestExecutorCancel(t *testing.T) {
 				}
 				s := e.Stats()
 				checkInvariants(t, s)
-				if s.Expected != 31 || took != tc.took || s.Interrupted != tc.interrupted {
-					t.Errorf("expected %v took %v interrupted %d, want 31, %v, %d", s.Expected, took, s.Interrupted, tc.took, tc.interrupted)
+				if s.Scheduled != 31 || s.DroppedBehind != 0 || took != tc.took || s.Interrupted != tc.interrupted {
+					t.Errorf("scheduled %d (behind %d) took %v interrupted %d, want 31 (0), %v, %d", s.Scheduled, s.DroppedBehind, took, s.Interrupted, tc.took, tc.interrupted)
 				}
 			})
 		})
@@ -337,7 +340,7 @@ func TestExecutorStatsLive(t *testing.T) {
 		// over 5.05s = 76.0025 → 76 more, the last two (at 15.0s and
 		// 15.0499s) still running their 80ms.
 		want := Stats{Started: 176, Completed: 174, ActiveVUs: 2, AllocatedVUs: 2,
-			Elapsed: 15050 * time.Millisecond, TargetRate: 20.1, Expected: 176}
+			Elapsed: 15050 * time.Millisecond, TargetRate: 20.1, Scheduled: 176}
 		if mid.TargetRate < 20.1-1e-9 || mid.TargetRate > 20.1+1e-9 {
 			t.Errorf("TargetRate at 15.05s = %v, want 20.1", mid.TargetRate)
 		}
@@ -347,8 +350,8 @@ func TestExecutorStatsLive(t *testing.T) {
 		}
 		end := e.Stats()
 		checkInvariants(t, end)
-		if end.TargetRate != 0 || end.Expected != float64(c.Arrivals()) {
-			t.Errorf("Stats after Run: TargetRate %v Expected %v, want 0 and %d", end.TargetRate, end.Expected, c.Arrivals())
+		if end.TargetRate != 0 || end.Scheduled != c.Arrivals() {
+			t.Errorf("Stats after Run: TargetRate %v Scheduled %d, want 0 and %d", end.TargetRate, end.Scheduled, c.Arrivals())
 		}
 	})
 }
@@ -366,6 +369,69 @@ func TestNewReportsEveryProblem(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("New error %q lacks %q", err, want)
+		}
+	}
+}
+
+// TestExecutorBehindCountsEveryArrival asks for a rate far beyond any
+// machine (20 million a second for 1 s, in real time): the scheduler
+// falls behind, and what it could not issue before the end is dropped and
+// counted as behind, so every arrival is either started or dropped. The
+// same holds when the run is cut short while behind.
+func TestExecutorBehindCountsEveryArrival(t *testing.T) {
+	noop := func(context.Context, time.Time) {}
+	for _, tc := range []struct {
+		name   string
+		cancel time.Duration // 0: run to the end
+	}{
+		{name: "to the end"},
+		{name: "cut short", cancel: 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := constant(20_000_000, time.Second, time.Second)
+			c.PreAllocatedVUs, c.MaxVUs = 4, 4
+			e, err := New("behind", c, noop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if tc.cancel > 0 {
+				time.AfterFunc(tc.cancel, cancel)
+			}
+			_ = e.Run(ctx)
+			s := e.Stats()
+			checkInvariants(t, s)
+			if s.DroppedBehind == 0 {
+				t.Fatalf("no arrival counted behind at 20M/s: %+v", s)
+			}
+			if tc.cancel == 0 && s.Scheduled != c.Arrivals() {
+				t.Errorf("Scheduled %d, want all %d arrivals", s.Scheduled, c.Arrivals())
+			}
+			if tc.cancel > 0 && (s.Scheduled <= 0 || s.Scheduled >= c.Arrivals()) {
+				t.Errorf("Scheduled %d of %d after a cut at %v, want between", s.Scheduled, c.Arrivals(), tc.cancel)
+			}
+			t.Logf("scheduled %d: started %d, dropped %d behind + %d no VU", s.Scheduled, s.Started, s.DroppedBehind, s.DroppedNoVU)
+		})
+	}
+}
+
+func TestDue(t *testing.T) {
+	c := constant(10, time.Second, 2*time.Second) // arrivals at 0, 0.1, …, 1.9 s
+	s, err := NewSchedule(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.Arrivals()
+	for _, tc := range []struct {
+		at   time.Duration
+		want int64
+	}{
+		{-time.Millisecond, 0}, {0, 1}, {99 * time.Millisecond, 1}, {100 * time.Millisecond, 2},
+		{time.Second, 11}, {1900 * time.Millisecond, 20}, {time.Hour, 20},
+	} {
+		if got := Due(s, n, tc.at); got != tc.want {
+			t.Errorf("Due(%v) = %d, want %d", tc.at, got, tc.want)
 		}
 	}
 }

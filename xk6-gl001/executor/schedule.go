@@ -58,6 +58,22 @@ func (c Config) Arrivals() int64 {
 	return n
 }
 
+// Due is how many of the schedule's first n arrivals are due by elapsed
+// (offset ≤ elapsed): the arrivals the schedule has called for by then.
+// Offsets never decrease, so it is a binary search over Next.
+func Due(s Schedule, n int64, elapsed time.Duration) int64 {
+	lo, hi := int64(0), n // the first arrival not yet due is in [lo, hi]
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if off, ok := s.Next(mid); ok && off <= elapsed {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
 // constantCount is how many i ≥ 0 satisfy i×timeUnit < duration×rate,
 // i.e. ⌈duration×rate/timeUnit⌉, or 0 for non-positive inputs.
 func constantCount(rate, duration, timeUnit int64) *big.Int {

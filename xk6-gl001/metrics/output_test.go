@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,10 +42,10 @@ func TestWriteSummaryGolden(t *testing.T) {
 	var buf bytes.Buffer
 	err := metrics.WriteSummary(&buf, metrics.Summary{
 		Metrics: r.Totals(),
-		Thresholds: map[string]map[string]bool{
-			"gl001_optimize_duration": {"p(95)<2000": true, "avg<50": false},
-			"gl001_optimize_failed":   {"rate<0.01": true},
-			"dropped_iterations":      {"count<1": true},
+		Thresholds: map[string]map[string]metrics.ThresholdVerdict{
+			"gl001_optimize_duration": {"p(95)<2000": {OK: true}, "avg<50": {OK: false}},
+			"gl001_optimize_failed":   {"rate<0.01": {OK: true}},
+			"dropped_iterations":      {"count<1": {OK: true}},
 		},
 		TrendStats:      []string{"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"},
 		TestRunDuration: d,
@@ -87,7 +89,7 @@ func TestWriteSummaryRejects(t *testing.T) {
 	if err := metrics.WriteSummary(&bytes.Buffer{}, metrics.Summary{Metrics: sinks, TrendStats: []string{"p(200)"}}); err == nil {
 		t.Error("p(200) accepted as a trend stat")
 	}
-	if err := metrics.WriteSummary(&bytes.Buffer{}, metrics.Summary{Metrics: sinks, Thresholds: map[string]map[string]bool{"y": {"rate<1": true}}}); err == nil {
+	if err := metrics.WriteSummary(&bytes.Buffer{}, metrics.Summary{Metrics: sinks, Thresholds: map[string]map[string]metrics.ThresholdVerdict{"y": {"rate<1": {OK: true}}}}); err == nil {
 		t.Error("thresholds on a metric without a sink accepted")
 	}
 }
@@ -207,5 +209,73 @@ func TestJSONOutputConcurrent(t *testing.T) {
 	}
 	if metricLines != 1 || pointLines != 1000 {
 		t.Errorf("%d Metric lines and %d Point lines, want 1 and 1000", metricLines, pointLines)
+	}
+}
+
+// TestWriteSummaryExportMatchesK6 writes the legacy --summary-export shape
+// and holds it against the file a real k6 v2.2 run wrote: each metric
+// type carries the same keys, and a passed threshold is false there.
+func TestWriteSummaryExportMatchesK6(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "k6", "k6-summary-export.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k6 struct {
+		RootGroup map[string]any            `json:"root_group"`
+		Metrics   map[string]map[string]any `json:"metrics"`
+	}
+	if err := json.Unmarshal(raw, &k6); err != nil {
+		t.Fatal(err)
+	}
+	r, d := summaryRun()
+	sinks := r.Totals()
+	sinks["gl001_heat_optimization_duration{status:500}"] = metrics.NewSink(metrics.Trend, metrics.Time)
+	var buf bytes.Buffer
+	if err := metrics.WriteSummaryExport(&buf, metrics.Summary{
+		Metrics: sinks,
+		Thresholds: map[string]map[string]metrics.ThresholdVerdict{
+			"gl001_optimize_duration":                      {"p(95)<2000": {OK: true}, "avg<50": {OK: false}},
+			"gl001_optimize_failed":                        {"rate<0.01": {OK: true}},
+			"gl001_heat_optimization_duration{status:500}": {"p(95)<2000": {NoData: true}},
+		},
+		TrendStats:      []string{"avg", "min", "med", "max", "p(90)", "p(95)"},
+		TestRunDuration: d,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var ours struct {
+		RootGroup map[string]any            `json:"root_group"`
+		Metrics   map[string]map[string]any `json:"metrics"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &ours); err != nil {
+		t.Fatalf("%v\n%s", err, buf.Bytes())
+	}
+	keys := func(m map[string]any) string { return strings.Join(slices.Sorted(maps.Keys(m)), ",") }
+	if keys(ours.RootGroup) != keys(k6.RootGroup) {
+		t.Errorf("root_group keys %s, k6's %s", keys(ours.RootGroup), keys(k6.RootGroup))
+	}
+	for _, c := range []struct{ ours, k6 string }{
+		{"gl001_optimize_duration", "http_req_duration"}, // trend with thresholds
+		{"gl001_optimize_failed", "optimize_failed"},     // rate with thresholds
+		{"iterations", "iterations"},                     // counter
+		{"vus", "vus"},                                   // gauge
+		{"gl001_heat_optimization_duration", "iteration_duration"},
+	} {
+		if keys(ours.Metrics[c.ours]) != keys(k6.Metrics[c.k6]) {
+			t.Errorf("%s keys %s, k6's %s keys %s", c.ours, keys(ours.Metrics[c.ours]), c.k6, keys(k6.Metrics[c.k6]))
+		}
+	}
+	if k6.Metrics["http_req_duration"]["thresholds"].(map[string]any)["p(95)<2000"] != false {
+		t.Fatal("the k6 fixture's passed threshold is not false: the polarity this test relies on changed")
+	}
+	th := ours.Metrics["gl001_optimize_duration"]["thresholds"].(map[string]any)
+	if th["p(95)<2000"] != false || th["avg<50"] != true {
+		t.Errorf("thresholds %v: a passed one must be false, a failed one true", th)
+	}
+	if nd := ours.Metrics["gl001_heat_optimization_duration{status:500}"]; nd["thresholds"].(map[string]any)["p(95)<2000"] != true || nd["avg"] != nil {
+		t.Errorf("a no-data threshold must read not passed (true) with no values: %v", nd)
+	}
+	if v := ours.Metrics["gl001_optimize_failed"]["value"]; v != 0.005 {
+		t.Errorf("rate value %v, want 0.005", v)
 	}
 }

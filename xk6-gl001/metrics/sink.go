@@ -186,9 +186,26 @@ func (s *Sink) values(d time.Duration) map[string]float64 {
 	case Trend:
 		keys = []string{"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"}
 	}
+	return s.pick(keys, d)
+}
+
+// summaryValues are the values a summary reports: trendStats for a Trend,
+// Values' for the other types.
+func (s *Sink) summaryValues(trendStats []string, d time.Duration) map[string]float64 {
+	if s.Type == Trend {
+		return s.pick(trendStats, d)
+	}
+	return s.values(d)
+}
+
+// pick aggregates each of keys; a value the sink does not have (an empty
+// Trend's percentiles, say) is left out rather than written as 0.
+func (s *Sink) pick(keys []string, d time.Duration) map[string]float64 {
 	out := make(map[string]float64, len(keys))
 	for _, k := range keys {
-		out[k], _ = s.aggregate(k, d)
+		if v, ok := s.aggregate(k, d); ok {
+			out[k] = v
+		}
 	}
 	return out
 }
@@ -197,12 +214,20 @@ func (s *Sink) values(d time.Duration) map[string]float64 {
 // "count" and "rate" for a Counter; "value", "min" and "max" for a Gauge;
 // "rate", "passes" and "fails" for a Rate; "avg", "min", "max", "med",
 // "count" and "p(N)" with N in [0, 100] for a Trend. It reports false for a
-// name the sink's type does not have.
+// name the sink's type does not have, and when the sink has no samples for
+// every name but a count (a Counter's "count" and "rate", a Rate's
+// "passes" and "fails", a Trend's "count"): an empty sink has no rate,
+// mean, extreme or percentile to report, and reporting 0 would read as a
+// measurement.
 func (s *Sink) Aggregate(name string) (float64, bool) {
 	return s.aggregate(name, s.Duration)
 }
 
 func (s *Sink) aggregate(name string, d time.Duration) (float64, bool) {
+	// An empty sink has counts (0) but no rate, mean, extreme or percentile.
+	if s.count == 0 && s.Type != Counter && name != "count" && name != "passes" && name != "fails" {
+		return 0, false
+	}
 	switch s.Type {
 	case Counter:
 		switch name {

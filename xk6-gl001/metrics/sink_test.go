@@ -26,15 +26,17 @@ func TestSinkValuesPerType(t *testing.T) {
 			[]float64{5, -2, 9, 7}, map[string]float64{"value": 7, "min": -2, "max": 9}},
 		{"rate counts non-zero as true", metrics.Rate, 0,
 			[]float64{1, 0, 0.5, 0, -1}, map[string]float64{"rate": 0.6, "passes": 3, "fails": 2}},
-		{"empty rate is 0", metrics.Rate, 0,
-			nil, map[string]float64{"rate": 0, "passes": 0, "fails": 0}},
+		{"empty rate has counts but no rate", metrics.Rate, 0,
+			nil, map[string]float64{"passes": 0, "fails": 0}},
 		{"trend of one value", metrics.Trend, 0,
 			[]float64{12.5}, map[string]float64{"avg": 12.5, "min": 12.5, "med": 12.5, "max": 12.5, "p(90)": 12.5, "p(95)": 12.5, "p(99)": 12.5}},
 		{"trend of 1..10", metrics.Trend, 0,
 			[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
 			map[string]float64{"avg": 5.5, "min": 1, "med": 5, "max": 10, "p(90)": 9, "p(95)": 10, "p(99)": 10}},
-		{"empty trend is all 0", metrics.Trend, 0,
-			nil, map[string]float64{"avg": 0, "min": 0, "med": 0, "max": 0, "p(90)": 0, "p(95)": 0, "p(99)": 0}},
+		{"empty trend has no values", metrics.Trend, 0,
+			nil, map[string]float64{}},
+		{"empty gauge has no values", metrics.Gauge, 0,
+			nil, map[string]float64{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,9 +24,9 @@ type Summary struct {
 	// left out unless it has thresholds, as k6 reports only metrics it saw.
 	Metrics map[string]*Sink
 	// Thresholds are the evaluated thresholds: metric name → expression as
-	// written (e.g. "p(95)<2000") → whether it passed. Every metric named
-	// must be in Metrics.
-	Thresholds map[string]map[string]bool
+	// written (e.g. "p(95)<2000") → its verdict. Every metric named must be
+	// in Metrics.
+	Thresholds map[string]map[string]ThresholdVerdict
 	// TrendStats are k6's summaryTrendStats: the values reported for each
 	// Trend, in order. Nil means DefaultTrendStats. Each must be "avg",
 	// "min", "med", "max", "count" or "p(N)".
@@ -66,11 +66,25 @@ type summaryMetric struct {
 	Type       Type                        `json:"type"`
 	Contains   ValueType                   `json:"contains"`
 	Values     map[string]float64          `json:"values"`
-	Thresholds map[string]summaryThreshold `json:"thresholds,omitempty"`
+	Thresholds map[string]ThresholdVerdict `json:"thresholds,omitempty"`
 }
 
-type summaryThreshold struct {
-	OK bool `json:"ok"`
+// ThresholdVerdict is one threshold's entry in k6's summary data,
+// {"ok": true}; a threshold that saw no samples is {"ok": false,
+// "no_data": true}: it did not hold, and it did not fail either.
+type ThresholdVerdict struct {
+	OK     bool `json:"ok"`
+	NoData bool `json:"no_data,omitempty"`
+}
+
+// validTrendStat reports whether st is a summaryTrendStats entry.
+func validTrendStat(st string) bool {
+	switch st {
+	case "avg", "min", "med", "max", "count":
+		return true
+	}
+	_, ok := ParsePercentile(st)
+	return ok
 }
 
 // WriteSummary writes s as k6's end-of-test summary data, the object k6
@@ -90,9 +104,8 @@ func WriteSummary(w io.Writer, s Summary) error {
 	if stats == nil {
 		stats = DefaultTrendStats()
 	}
-	probe := NewSink(Trend, Time)
 	for _, st := range stats {
-		if _, ok := probe.Aggregate(st); !ok {
+		if !validTrendStat(st) {
 			return fmt.Errorf("summaryTrendStats entry %q: want avg, min, med, max, count or p(N) with N in [0, 100]", st)
 		}
 	}
@@ -116,20 +129,9 @@ func WriteSummary(w io.Writer, s Summary) error {
 		if sink == nil || (sink.Count() == 0 && len(th) == 0) {
 			continue
 		}
-		sm := summaryMetric{Type: sink.Type, Contains: sink.Contains}
-		if sink.Type == Trend {
-			sm.Values = make(map[string]float64, len(stats))
-			for _, st := range stats {
-				sm.Values[st], _ = sink.aggregate(st, s.TestRunDuration)
-			}
-		} else {
-			sm.Values = sink.values(s.TestRunDuration)
-		}
+		sm := summaryMetric{Type: sink.Type, Contains: sink.Contains, Values: sink.summaryValues(stats, s.TestRunDuration)}
 		if len(th) > 0 {
-			sm.Thresholds = make(map[string]summaryThreshold, len(th))
-			for expr, ok := range th {
-				sm.Thresholds[expr] = summaryThreshold{OK: ok}
-			}
+			sm.Thresholds = th
 		}
 		doc.Metrics[name] = sm
 	}

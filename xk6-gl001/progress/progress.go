@@ -16,21 +16,38 @@ import (
 
 // Line is one scenario's state at an update.
 type Line struct {
-	Name            string
-	Elapsed, Total  time.Duration
-	RatePerSecond   float64 // achieved over the last interval
+	Name           string
+	Elapsed, Total time.Duration
+	// RatePerSecond is the achieved start rate over RateWindow, a trailing
+	// window long enough to hold a readable count of arrivals; 0 with a
+	// zero RateWindow before there is one.
+	RatePerSecond   float64
+	RateWindow      time.Duration
 	TargetPerSecond float64 // the schedule's rate now
-	Iterations      int64
-	Failed          int64
-	Dropped         int64
-	VUs             int64
+	// Started and Scheduled are the iterations started so far and the
+	// arrivals the schedule has called for so far.
+	Started, Scheduled int64
+	Iterations         int64 // completed
+	Failed             int64
+	Dropped            int64
+	VUs                int64
 }
 
-// String renders the line for logs.
+// String renders the line for logs:
+//
+//	optimize    1m0s/2m0s  started 99 of 100 due  rate 1.67/s over 12s (target 1.67/s)  failed 0  dropped 0  vus 1
 func (l Line) String() string {
-	return fmt.Sprintf("%-11s %s/%s  rate %.2f/s (target %.2f/s)  iterations %d  failed %d  dropped %d  vus %d",
+	return fmt.Sprintf("%-11s %s/%s  started %d of %d due  rate %s (target %.2f/s)  failed %d  dropped %d  vus %d",
 		l.Name, l.Elapsed.Truncate(time.Second), l.Total.Truncate(time.Second),
-		l.RatePerSecond, l.TargetPerSecond, l.Iterations, l.Failed, l.Dropped, l.VUs)
+		l.Started, l.Scheduled, l.rate(), l.TargetPerSecond, l.Failed, l.Dropped, l.VUs)
+}
+
+// rate words the achieved rate with its window.
+func (l Line) rate() string {
+	if l.RateWindow <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f/s over %s", l.RatePerSecond, l.RateWindow.Round(time.Second))
 }
 
 // Display receives updates; Close draws the last state and releases the
@@ -109,8 +126,12 @@ func (d *bars) Update(lines []Line) {
 					}, decor.WC{W: 11})),
 				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 					x := b.get()
-					return fmt.Sprintf("%.2f/%.2f/s fail %d drop %d vus %d",
-						x.RatePerSecond, x.TargetPerSecond, x.Failed, x.Dropped, x.VUs)
+					rate := "-"
+					if x.RateWindow > 0 {
+						rate = fmt.Sprintf("%.2f", x.RatePerSecond)
+					}
+					return fmt.Sprintf("%d/%d due  %s/%.2f/s  fail %d drop %d vus %d",
+						x.Started, x.Scheduled, rate, x.TargetPerSecond, x.Failed, x.Dropped, x.VUs)
 				})))
 			d.bars[l.Name] = b
 		}

@@ -31,6 +31,51 @@ const (
 	MetricChecks            = "checks"
 )
 
+// The tags a run puts on its samples, which submetric thresholds such as
+// gl001_optimize_duration{status:200} filter on.
+const (
+	// TagScenario is the executor: ExecOptimize or ExecCoordinate.
+	TagScenario = "scenario"
+	// TagStatus is an optimize answer's HTTP status ("200", "503"), or for
+	// no answer StatusTimeout or StatusError; a coordination's StatusAck,
+	// StatusTimeout or StatusError.
+	TagStatus = "status"
+	// TagReplica is the replica that answered, when the answer named one.
+	TagReplica = "replica"
+	// TagExpectedResponse is "true" when the request or event succeeded,
+	// as k6's expected_response.
+	TagExpectedResponse = "expected_response"
+	// TagCause is a dropped iteration's: CauseNoVU or CauseBehind.
+	TagCause = "cause"
+)
+
+// Status tag values besides HTTP status codes.
+const (
+	StatusAck     = "ack"
+	StatusTimeout = "timeout"
+	StatusError   = "error"
+)
+
+// Why an arrival was dropped (TagCause).
+const (
+	// CauseNoVU: no free VU, the target answered too slowly.
+	CauseNoVU = "no_vu"
+	// CauseBehind: the generator fell behind its own schedule.
+	CauseBehind = "behind"
+)
+
+// Tags lists the tag keys a run sets, in the order the k6 JSON output
+// writes them.
+func Tags() []string {
+	return []string{TagCause, TagExpectedResponse, TagReplica, TagScenario, TagStatus}
+}
+
+// ScheduleLagKey is the submetric of MetricScheduleLag for one executor,
+// which every run records: "gl001_schedule_lag{scenario:optimize}".
+func ScheduleLagKey(exec string) string {
+	return MetricScheduleLag + "{" + TagScenario + ":" + exec + "}"
+}
+
 // MetricSpec is one metric a run records: its name, k6 type and value type.
 type MetricSpec struct {
 	Name     string

@@ -14,7 +14,21 @@ type Sample struct {
 	Target   *TargetMetrics `json:"target,omitempty"`
 	Database *Database      `json:"database,omitempty"`
 	HPA      *HPA           `json:"hpa,omitempty"`
+	Harness  *Harness       `json:"harness,omitempty"`
 	Gaps     []Gap          `json:"gaps,omitempty"`
+}
+
+// Harness is the load generator's own process over the last interval: a
+// generator short of CPU falls behind its schedule and its delay shows as
+// the target's latency.
+type Harness struct {
+	// CPUMillicores is the process's CPU use; nil on its first reading.
+	CPUMillicores *float64 `json:"cpu_millicores"`
+	// CPUCores is how many cores the Go runtime may use (GOMAXPROCS): the
+	// ceiling CPUMillicores is read against.
+	CPUCores   int     `json:"cpu_cores"`
+	RSSMiB     float64 `json:"rss_mib"`
+	Goroutines int     `json:"goroutines"`
 }
 
 // ReplicaUsage is one orchestrator replica's resource use over the last
@@ -80,6 +94,6 @@ type HPA struct {
 
 // Gap is a sampler that could not read this interval, and why.
 type Gap struct {
-	Sampler string `json:"sampler"` // "replicas", "lag", "target", "database", "hpa"
+	Sampler string `json:"sampler"` // "replicas", "lag", "target", "database", "hpa", "harness"
 	Reason  string `json:"reason"`
 }

@@ -1,15 +1,20 @@
 package record
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
-// Thresholds returns a run's thresholds: the guide's defaults, with the
-// scenario's own over them, validated against the metrics a run records.
-// file names the scenario in errors.
+// Thresholds returns a run's thresholds: the guide's defaults for the
+// metrics the scenario records (a scenario that sends no coordination
+// events gets no default on coordination errors), with the scenario's own
+// over them, validated against the metrics a run records and the tags it
+// sets. file names the scenario in errors.
 func Thresholds(s scenarios.Scenario, file string) (thresholds.Set, error) {
 	user := thresholds.Set{}
 	if len(s.Thresholds) > 0 {
@@ -18,11 +23,47 @@ func Thresholds(s scenarios.Scenario, file string) (thresholds.Set, error) {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	set := thresholds.Merge(thresholds.Defaults(), user)
-	if err := set.Validate(ThresholdTypes()); err != nil {
+	defaults := thresholds.Defaults()
+	plan := s.Plan()
+	for key := range defaults {
+		if plan.Optimize.Skip() && strings.HasPrefix(key, "gl001_optimize") ||
+			plan.Optimize.Skip() && strings.HasPrefix(key, "gl001_heat_optimization") ||
+			plan.Coordinate.Skip() && strings.HasPrefix(key, "gl001_coordination") {
+			delete(defaults, key)
+		}
+	}
+	set := thresholds.Merge(defaults, user)
+	err := errors.Join(set.Validate(ThresholdTypes()), validateTags(set))
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return set, nil
+}
+
+// validateTags checks every submetric's filters against the tags a run
+// sets, so that a filter no sample can match is an error, not a threshold
+// that silently sees no data.
+func validateTags(set thresholds.Set) error {
+	var errs []error
+	for _, key := range set.Names() {
+		k, err := thresholds.ParseMetricKey(key)
+		if err != nil {
+			continue // Validate reports it
+		}
+		for _, t := range k.Tags {
+			switch {
+			case !slices.Contains(Tags(), t.Key):
+				errs = append(errs, fmt.Errorf("thresholds.%s: tag %q is never set on gl001's samples, want %s", key, t.Key, strings.Join(Tags(), ", ")))
+			case t.Key == TagExpectedResponse && t.Value != "true" && t.Value != "false":
+				errs = append(errs, fmt.Errorf("thresholds.%s: expected_response %q, want true or false", key, t.Value))
+			case t.Key == TagCause && t.Value != CauseNoVU && t.Value != CauseBehind:
+				errs = append(errs, fmt.Errorf("thresholds.%s: cause %q, want %s or %s", key, t.Value, CauseNoVU, CauseBehind))
+			case t.Key == TagScenario && t.Value != ExecOptimize && t.Value != ExecCoordinate:
+				errs = append(errs, fmt.Errorf("thresholds.%s: scenario %q, want %s or %s", key, t.Value, ExecOptimize, ExecCoordinate))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ThresholdTypes maps every metric a run records to its type, as

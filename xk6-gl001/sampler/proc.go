@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/greenlang/gl001/simulator/procfs"
+	"github.com/greenlang/gl001/deploy/procfs"
 )
 
 // Proc is one replica process to watch: the replica's id and its pid.
@@ -35,8 +35,9 @@ type Proc struct {
 // leaves its percentage 0. Safe for concurrent use.
 type ProcReplicas struct {
 	// List returns the processes to read now; it is called on every
-	// Sample, since replicas restart under new pids.
-	List               func() []Proc
+	// Sample, since replicas restart under new pids. Its error is the
+	// Sample's: no replica was read.
+	List               func(ctx context.Context) ([]Proc, error)
 	CPULimitMillicores int
 	MemoryLimitMiB     int
 
@@ -56,13 +57,14 @@ func (p *ProcReplicas) Name() string { return "replicas" }
 
 // Prime reads every listed process once, so the next Sample has a CPU
 // rate for each. Errors are ignored: the next Sample reports them.
-func (p *ProcReplicas) Prime() {
+func (p *ProcReplicas) Prime(ctx context.Context) {
 	if p.List == nil {
 		return
 	}
+	procs, _ := p.List(ctx)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, pr := range p.List() {
+	for _, pr := range procs {
 		if r, _, err := readProc(pr.PID); err == nil {
 			p.keep(pr.PID, r)
 		}
@@ -74,7 +76,10 @@ func (p *ProcReplicas) Sample(ctx context.Context, s *Sample) error {
 	if p.List == nil {
 		return errors.New("no process list configured")
 	}
-	procs := p.List()
+	procs, err := p.List(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the replicas: %w", err)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	seen := make(map[int]bool, len(procs))

@@ -50,8 +50,8 @@ func TestProcReplicas(t *testing.T) {
 	}
 	dead := zombie(t)
 	p := &sampler.ProcReplicas{
-		List: func() []sampler.Proc {
-			return []sampler.Proc{{ID: "replica-1", PID: dead}, {ID: "replica-0", PID: os.Getpid()}}
+		List: func(context.Context) ([]sampler.Proc, error) {
+			return []sampler.Proc{{ID: "replica-1", PID: dead}, {ID: "replica-0", PID: os.Getpid()}}, nil
 		},
 		CPULimitMillicores: 500,
 		MemoryLimitMiB:     1024,
@@ -91,8 +91,10 @@ func TestProcReplicasPrime(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc")
 	}
-	p := &sampler.ProcReplicas{List: func() []sampler.Proc { return []sampler.Proc{{ID: "self", PID: os.Getpid()}} }}
-	p.Prime()
+	p := &sampler.ProcReplicas{List: func(context.Context) ([]sampler.Proc, error) {
+		return []sampler.Proc{{ID: "self", PID: os.Getpid()}}, nil
+	}}
+	p.Prime(context.Background())
 	burn(20 * time.Millisecond)
 	var s sampler.Sample
 	if err := p.Sample(context.Background(), &s); err != nil {

@@ -182,6 +182,9 @@ func merge(out *Sample, name string, r result) {
 	if p.HPA != nil {
 		out.HPA = p.HPA
 	}
+	if p.Harness != nil {
+		out.Harness = p.Harness
+	}
 	out.Gaps = append(out.Gaps, p.Gaps...)
 	if r.err != nil {
 		out.Gaps = append(out.Gaps, Gap{Sampler: name, Reason: r.err.Error()})

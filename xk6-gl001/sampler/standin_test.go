@@ -47,13 +47,7 @@ func TestStandIn(t *testing.T) {
 	defer si.Stop()
 
 	procs := &sampler.ProcReplicas{
-		List: func() []sampler.Proc {
-			var out []sampler.Proc
-			for _, r := range si.Replicas() {
-				out = append(out, sampler.Proc{ID: r.ID, PID: r.PID})
-			}
-			return out
-		},
+		List:               sampler.StandInReplicas(nil, si.API()),
 		CPULimitMillicores: si.Prediction().CPUMillicores,
 		MemoryLimitMiB:     si.Prediction().MemoryMiB,
 	}
@@ -73,7 +67,7 @@ func TestStandIn(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	procs.Prime()
+	procs.Prime(ctx)
 
 	// One optimization, so the request counter moves.
 	f, err := fleet.New(fleet.Config{Plants: plants, Agents: agents, Seed: 7})

@@ -30,35 +30,47 @@ type SourceFunc func(agg Aggregation) (float64, bool)
 // Aggregate calls f.
 func (f SourceFunc) Aggregate(agg Aggregation) (float64, bool) { return f(agg) }
 
-// Result is one threshold's verdict.
+// Result is one threshold's verdict: it held (OK), it failed, or it saw
+// no data and so neither held nor failed (NoData).
 type Result struct {
 	Metric    string // the metric key, as in the Set
 	Threshold Threshold
-	OK        bool // the threshold held
+	// OK is set when the threshold held on the samples. It is false both
+	// when it failed and when there was no data.
+	OK bool
+	// NoData is set when the metric (or submetric) had no samples, so the
+	// threshold could not be judged. Observed is then 0 and meaningless.
+	NoData bool
 	// Observed is the aggregation's value, compared with the threshold's.
-	// When ObservedOK is false the metric had no samples and Observed is
-	// 0, the value k6 compares then.
-	Observed   float64
-	ObservedOK bool
+	Observed float64
 }
+
+// Failed reports whether the threshold was judged and did not hold.
+func (r Result) Failed() bool { return !r.OK && !r.NoData }
 
 // String is the result's line for a terminal, without colour:
 //
 //	✓ gl001_optimize_duration p(95)<2000 (observed 123.4)
 //	✗ gl001_coordination_failed rate<0.01 (observed 0.0213)
-//	✓ gl001_heat_optimization_duration p(95)<2000 (no samples, taken as 0)
+//	? gl001_optimize_duration{status:200} p(95)<2000 (no data: no sample matched)
 //
 // The expression is shown as written.
 func (r Result) String() string {
-	mark := "✓"
-	if !r.OK {
-		mark = "✗"
+	switch {
+	case r.NoData:
+		return fmt.Sprintf("? %s %s (no data: no sample %s, so not verified)", r.Metric, r.Threshold.label(), noDataWhy(r.Metric))
+	case r.OK:
+		return fmt.Sprintf("✓ %s %s (observed %s)", r.Metric, r.Threshold.label(), formatObserved(r.Observed))
 	}
-	observed := "no samples, taken as 0"
-	if r.ObservedOK {
-		observed = "observed " + formatObserved(r.Observed)
+	return fmt.Sprintf("✗ %s %s (observed %s)", r.Metric, r.Threshold.label(), formatObserved(r.Observed))
+}
+
+// noDataWhy words what was missing for a metric key.
+func noDataWhy(key string) string {
+	if k, err := ParseMetricKey(key); err == nil && len(k.Tags) > 0 {
+		return "matched " + k.String()[len(k.Name):]
 	}
-	return fmt.Sprintf("%s %s %s (%s)", mark, r.Metric, r.Threshold.label(), observed)
+	return "was recorded"
 }
 
 // formatObserved keeps six significant digits, without an exponent for
@@ -79,6 +91,7 @@ func formatObserved(v float64) string {
 type Results []Result
 
 // Passed reports whether every threshold held; true when there are none.
+// A threshold with no data did not hold.
 func (r Results) Passed() bool {
 	for _, res := range r {
 		if !res.OK {
@@ -88,9 +101,33 @@ func (r Results) Passed() bool {
 	return true
 }
 
-// Verdict is one threshold's entry in k6's summary: {"ok": true}.
+// Failed returns the thresholds that were judged and did not hold.
+func (r Results) Failed() Results {
+	var out Results
+	for _, res := range r {
+		if res.Failed() {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// NoData returns the thresholds that saw no samples.
+func (r Results) NoData() Results {
+	var out Results
+	for _, res := range r {
+		if res.NoData {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// Verdict is one threshold's entry in k6's summary: {"ok": true}, or
+// {"ok": false, "no_data": true} for a threshold that saw no samples.
 type Verdict struct {
-	OK bool `json:"ok"`
+	OK     bool `json:"ok"`
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // ByMetric gives k6's summary shape: metric key to expression (as
@@ -109,7 +146,7 @@ func (r Results) ByMetric() map[string]map[string]Verdict {
 		if v, seen := m[label]; seen && !v.OK {
 			continue
 		}
-		m[label] = Verdict{OK: res.OK}
+		m[label] = Verdict{OK: res.OK, NoData: res.NoData}
 	}
 	return out
 }
@@ -143,11 +180,9 @@ func (r Results) WriteText(w io.Writer) error {
 // It is the end-of-run verdict; ShouldAbort is the one during the run.
 //
 // A metric with no samples — no Source, or Aggregate returning false — is
-// judged as k6 judges it at the end of a run: against 0. So "p(95)<2000"
-// holds and "count>0" fails; the Result says the metric had no samples.
-// (k6 itself cannot compute "rate" on an empty Rate metric, logs an
-// error and lets the threshold pass; here "rate>0.9" on no samples fails
-// like any other comparison with 0.)
+// "no data": the Result has NoData set and OK false. k6 judges such a
+// threshold against 0, so that "p(95)<2000" on a submetric nothing
+// matched passes; here nothing was measured, so nothing passed.
 func (s Set) Evaluate(sinks map[string]Source) Results {
 	var out Results
 	for _, key := range s.Names() {
@@ -155,9 +190,10 @@ func (s Set) Evaluate(sinks map[string]Source) Results {
 		for _, t := range s[key] {
 			v, ok := aggregate(src, t.Aggregation)
 			if !ok {
-				v = 0
+				out = append(out, Result{Metric: key, Threshold: t, NoData: true})
+				continue
 			}
-			out = append(out, Result{Metric: key, Threshold: t, OK: t.Holds(v), Observed: v, ObservedOK: ok})
+			out = append(out, Result{Metric: key, Threshold: t, OK: t.Holds(v), Observed: v})
 		}
 	}
 	return out

@@ -57,7 +57,7 @@ func TestEvaluateBoundaries(t *testing.T) {
 					t.Fatalf("Evaluate gave %d results, want 1", len(rs))
 				}
 				r := rs[0]
-				if r.OK != c.want || r.Observed != c.observed || !r.ObservedOK || r.Metric != "m" {
+				if r.OK != c.want || r.Observed != c.observed || r.NoData || r.Metric != "m" {
 					t.Errorf("Evaluate = %+v, want ok=%v observed=%v", r, c.want, c.observed)
 				}
 				if rs.Passed() != c.want {
@@ -88,27 +88,30 @@ func TestEvaluate(t *testing.T) {
 		metric, expr string
 		ok           bool
 		observed     float64
-		observedOK   bool
+		noData       bool
 	}
 	want := []row{
-		{"gl001_coordination_failed", "rate<0.01", false, 0.0213, true},
-		{"gl001_optimize_duration", "p(95)<2000", true, 1234.5, true},
-		{"gl001_optimize_duration", "avg < 500", false, 600, true},
-		{"gl001_optimize_duration{plant:p1}", "max<3000", true, 2999, true},
-		// No samples: judged against 0, as k6 does at the end of a run.
-		{"idle_trend", "p(95)<2000", true, 0, false},
-		{"idle_trend", "count>0", false, 0, false},
-		{"missing", "value>=0", true, 0, false},
+		{"gl001_coordination_failed", "rate<0.01", false, 0.0213, false},
+		{"gl001_optimize_duration", "p(95)<2000", true, 1234.5, false},
+		{"gl001_optimize_duration", "avg < 500", false, 600, false},
+		{"gl001_optimize_duration{plant:p1}", "max<3000", true, 2999, false},
+		// No samples: no data, neither held nor failed, and never ok.
+		{"idle_trend", "p(95)<2000", false, 0, true},
+		{"idle_trend", "count>0", false, 0, true},
+		{"missing", "value>=0", false, 0, true},
 	}
 	var rows []row
 	for _, r := range got {
-		rows = append(rows, row{r.Metric, r.Threshold.Source, r.OK, r.Observed, r.ObservedOK})
+		rows = append(rows, row{r.Metric, r.Threshold.Source, r.OK, r.Observed, r.NoData})
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("Evaluate\n got: %+v\nwant: %+v", rows, want)
 	}
 	if got.Passed() {
 		t.Error("Passed() = true with failed thresholds")
+	}
+	if n, f := len(got.NoData()), len(got.Failed()); n != 3 || f != 2 {
+		t.Errorf("NoData %d, Failed %d; want 3 and 2", n, f)
 	}
 }
 
@@ -117,8 +120,11 @@ func TestEvaluateNoSamplesSource(t *testing.T) {
 	s := set(t, `{"m": ["avg<1"]}`)
 	src := thresholds.SourceFunc(func(thresholds.Aggregation) (float64, bool) { return 99, false })
 	r := s.Evaluate(map[string]thresholds.Source{"m": src})[0]
-	if !r.OK || r.Observed != 0 || r.ObservedOK {
-		t.Errorf("Evaluate = %+v, want ok against 0 with no samples", r)
+	if r.OK || r.Observed != 0 || !r.NoData || r.Failed() {
+		t.Errorf("Evaluate = %+v, want no data: not ok, not failed, observed 0", r)
+	}
+	if rs := (thresholds.Results{r}); rs.Passed() {
+		t.Error("Passed() = true with a threshold that saw no data")
 	}
 }
 
@@ -197,7 +203,7 @@ func TestResultsText(t *testing.T) {
 	}
 	want := `✗ big count<1 (observed 2.5e+17)
 ✗ gl001_coordination_failed rate<0.01 (observed 0.0213)
-✓ gl001_heat_optimization_duration p(95) < 2000 (no samples, taken as 0)
+? gl001_heat_optimization_duration p(95) < 2000 (no data: no sample was recorded, so not verified)
 ✓ gl001_optimize_duration p(95)<2000 (observed 123.4)
 ✓ precise avg<1 (observed 0.123457)
 ✓ tiny avg>0 (observed 1.5e-09)

@@ -61,11 +61,11 @@ func Example() {
 	// abort at 10s: false []
 	// abort at 1m: true [gl001_optimize_duration p(99) < 3000]
 	// ✓ gl001_coordination_failed rate<0.01 (observed 0.004)
-	// ✓ gl001_heat_optimization_duration p(95)<2000 (no samples, taken as 0)
+	// ? gl001_heat_optimization_duration p(95)<2000 (no data: no sample was recorded, so not verified)
 	// ✓ gl001_optimize_duration p(95)<2000 (observed 1234.5)
 	// ✗ gl001_optimize_duration p(99) < 3000 (observed 3100)
 	// passed: false
-	// {"gl001_coordination_failed":{"rate<0.01":{"ok":true}},"gl001_heat_optimization_duration":{"p(95)<2000":{"ok":true}},"gl001_optimize_duration":{"p(95)<2000":{"ok":true},"p(99) < 3000":{"ok":false}}}
+	// {"gl001_coordination_failed":{"rate<0.01":{"ok":true}},"gl001_heat_optimization_duration":{"p(95)<2000":{"ok":false,"no_data":true}},"gl001_optimize_duration":{"p(95)<2000":{"ok":true},"p(99) < 3000":{"ok":false}}}
 }
 
 func ExampleParse() {

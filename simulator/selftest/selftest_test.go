@@ -11,12 +11,27 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/simulator"
-	"github.com/greenlang/gl001/xk6-gl001/selftest"
+	"github.com/greenlang/gl001/simulator/selftest"
+	"github.com/greenlang/gl001/xk6-gl001/testbin"
 )
 
+// gl001 is the binary a load test runs, built for this test binary.
+var gl001 string
+
+// TestMain lets this binary serve as a stand-in replica, and builds the
+// gl001 binary the load tests run.
 func TestMain(m *testing.M) {
 	simulator.MaybeRunReplica()
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "selftest")
+	if err != nil {
+		panic(err)
+	}
+	if gl001, err = testbin.Build(dir); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 func do(t *testing.T, method, url, token string, body []byte) (int, []byte) {
@@ -40,7 +55,7 @@ func TestLoadTestEndpoints(t *testing.T) {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	si, err := simulator.Start(t.Context(), simulator.Options{Plants: 2, Agents: 6, Replicas: 1, Listen: "127.0.0.1:0",
-		Partitions: 2, APIToken: "s3cret", LoadTester: &selftest.Runner{Dir: t.TempDir(), Logger: quiet}, Logger: quiet})
+		Partitions: 2, APIToken: "s3cret", LoadTester: &selftest.Runner{Dir: t.TempDir(), Executable: gl001, Logger: quiet}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +92,22 @@ func TestLoadTestEndpoints(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	var rep struct {
-		Outcome struct {
-			Complete  bool `json:"complete"`
-			Scenarios map[string]struct {
-				Started int64 `json:"started"`
-			} `json:"scenarios"`
-		} `json:"outcome"`
+		ExitCode int  `json:"exit_code"`
+		Complete bool `json:"complete"`
+		Report   struct {
+			Verdict  string `json:"verdict"`
+			Schedule []struct {
+				Scenario string `json:"scenario"`
+				Started  int64  `json:"started"`
+			} `json:"schedule"`
+		} `json:"report"`
 	}
-	if err := json.Unmarshal(b, &rep); code != http.StatusOK || err != nil || !rep.Outcome.Complete || rep.Outcome.Scenarios["coordinate"].Started != 15 {
+	err = json.Unmarshal(b, &rep)
+	started := map[string]int64{}
+	for _, s := range rep.Report.Schedule {
+		started[s.Scenario] = s.Started
+	}
+	if code != http.StatusOK || err != nil || !rep.Complete || rep.Report.Verdict == "" || started["coordinate"] != 15 {
 		t.Errorf("report: %d %v %s", code, err, b)
 	}
 }

@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/greenlang/gl001/deploy/kafkabus"
+	"github.com/greenlang/gl001/simulator/api"
+	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/xk6-gl001/client"
+	"github.com/greenlang/gl001/xk6-gl001/executor"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/record"
+	"github.com/greenlang/gl001/xk6-gl001/thresholds"
+)
+
+// tags are one sample's k6 tags (record.Tag*). A struct, not a map, so
+// that recording a sample allocates nothing; the k6 JSON output, when on,
+// turns it into a map.
+type tags struct {
+	scenario string
+	status   string // HTTP status, or ack / timeout / error
+	replica  string // the replica that answered, when it said
+	cause    string // a dropped iteration's: no_vu or behind
+	expected string // expected_response: "true" or "false"; "" when not an answer
+}
+
+// get returns the value of tag key, "" when the sample does not carry it.
+func (t tags) get(key string) string {
+	switch key {
+	case record.TagScenario:
+		return t.scenario
+	case record.TagStatus:
+		return t.status
+	case record.TagReplica:
+		return t.replica
+	case record.TagCause:
+		return t.cause
+	case record.TagExpectedResponse:
+		return t.expected
+	}
+	return ""
+}
+
+// asMap is t for the k6 JSON output: the tags the sample carries.
+func (t tags) asMap() map[string]string {
+	m := make(map[string]string, 5)
+	for _, k := range record.Tags() {
+		if v := t.get(k); v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// submetric is a thresholded "metric{tag:value,…}": every sample of its
+// base metric whose tags match all of filters is also recorded into m.
+type submetric struct {
+	m       *metrics.Metric
+	filters []thresholds.Tag
+}
+
+func (s submetric) matches(t tags) bool {
+	for _, f := range s.filters {
+		if t.get(f.Key) != f.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// declareSubmetrics registers a metric for every thresholded submetric
+// key, as written, so that thresholds, intervals.ndjson and the report
+// find it under the key the user wrote (keys were validated with the
+// set), and each executor's schedule lag, which the report reads.
+func (r *run) declareSubmetrics() {
+	r.subs = map[string][]submetric{}
+	keys := r.th.Names()
+	for _, e := range r.execs {
+		keys = append(keys, record.ScheduleLagKey(e.Name()))
+	}
+	for _, key := range keys {
+		if r.reg.Lookup(key) != nil {
+			continue // written twice: once is enough
+		}
+		k, err := thresholds.ParseMetricKey(key)
+		base, ok := r.m[k.Name]
+		if err != nil || !ok || len(k.Tags) == 0 {
+			continue
+		}
+		m := r.reg.MustNew(key, base.Type, base.Contains)
+		r.subs[k.Name] = append(r.subs[k.Name], submetric{m: m, filters: k.Tags})
+	}
+}
+
+// sample records one value of the metric name with its tags: into the
+// metric, into every submetric it matches, and into the k6 JSON output
+// when there is one.
+func (r *run) sample(name string, at time.Time, v float64, t tags) {
+	m := r.m[name]
+	r.reg.Add(m, v)
+	for _, s := range r.subs[name] {
+		if s.matches(t) {
+			r.reg.Add(s.m, v)
+		}
+	}
+	if r.out != nil {
+		_ = r.out.Add(m, at, v, t.asMap()) // an output error surfaces at Close
+	}
+}
+
+// clients builds the two iteration functions and what they need.
+func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, configs map[string]executor.Config) (map[string]executor.Iteration, func(), error) {
+	its := map[string]executor.Iteration{}
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	if c, ok := configs[execOptimize]; ok {
+		start := time.Now()
+		opt := &client.Optimizer{
+			URL:  target + api.PathOptimize,
+			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(min(c.MaxVUs, defaultMaxConnsPerHost))),
+			// The fleet's simulated day starts at its DefaultStart and
+			// advances in real time, so demand moves during the run.
+			Fleet: f, Clock: func(now time.Time) time.Time { return fleet.DefaultStart.Add(now.Sub(start)) },
+		}
+		closers = append(closers, opt.HTTP.CloseIdleConnections)
+		its[execOptimize] = r.optimizeIteration(opt)
+	}
+	if _, ok := configs[execCoordinate]; ok {
+		cfg, err := r.o.Bus.Config()
+		if err != nil {
+			return nil, closeAll, fmt.Errorf("%w: %w", ErrInput, err)
+		}
+		co := &client.Coordinator{Writer: kafkabus.NewWriter(cfg, api.TopicCoordination), Fleet: f,
+			PublishOnly: r.o.PublishOnly, AckTimeout: r.o.AckTimeout}
+		closers = append(closers, func() { _ = co.Writer.Close() })
+		if !r.o.PublishOnly {
+			acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{TTL: 2 * r.o.AckTimeout, Logger: r.o.Logger})
+			if err != nil {
+				closeAll()
+				return nil, func() {}, fmt.Errorf("listening for acks on %s at %v: %w", api.TopicAck, cfg.Brokers, err)
+			}
+			co.Acks = acks
+			closers = append(closers, func() { _ = acks.Close() })
+		}
+		its[execCoordinate] = r.coordinateIteration(co)
+	}
+	return its, closeAll, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// httpStatus spells HTTP status codes once, so tagging a sample does not
+// format a number each time.
+var httpStatus = func() [600]string {
+	var s [600]string
+	for i := 100; i < len(s); i++ {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+// optimizeStatus is an optimize answer's status tag: the HTTP status, or
+// timeout or error when there was no answer.
+func optimizeStatus(res client.Result) string {
+	switch {
+	case res.Status >= 100 && res.Status < len(httpStatus):
+		return httpStatus[res.Status]
+	case res.Status != 0:
+		return strconv.Itoa(res.Status)
+	case res.TimedOut:
+		return record.StatusTimeout
+	}
+	return record.StatusError
+}
+
+// coordinateStatus is a coordination's status tag: ack when an ok ack
+// came, timeout when none came in time, error otherwise (publish failed,
+// or the ack reported an error).
+func coordinateStatus(res client.Result) string {
+	switch {
+	case res.OK:
+		return record.StatusAck
+	case res.TimedOut:
+		return record.StatusTimeout
+	}
+	return record.StatusError
+}
+
+// optimizeIteration measures from the scheduled start, so time spent
+// waiting for a VU counts against the target (no coordinated omission),
+// and records how late the iteration started beside it.
+func (r *run) optimizeIteration(opt *client.Optimizer) executor.Iteration {
+	lagTags := tags{scenario: execOptimize}
+	return func(ctx context.Context, scheduled time.Time) {
+		began := time.Now()
+		r.sample(record.MetricScheduleLag, began, ms(began.Sub(scheduled)), lagTags)
+		res := opt.Optimize(ctx)
+		now := time.Now()
+		t := tags{scenario: execOptimize, status: optimizeStatus(res), replica: res.Replica, expected: strconv.FormatBool(res.OK)}
+		r.sample(record.MetricOptimizeDuration, now, ms(now.Sub(scheduled)), t)
+		r.sample(record.MetricOptimizeRequestDuration, now, ms(res.Service), t)
+		if res.HeatOptimization > 0 {
+			r.sample(record.MetricHeatOptimizationDuration, now, ms(res.HeatOptimization), t)
+		}
+		r.outcome(execOptimize, record.MetricOptimizeFailed, now, res, t)
+	}
+}
+
+func (r *run) coordinateIteration(co *client.Coordinator) executor.Iteration {
+	lagTags := tags{scenario: execCoordinate}
+	return func(ctx context.Context, scheduled time.Time) {
+		began := time.Now()
+		r.sample(record.MetricScheduleLag, began, ms(began.Sub(scheduled)), lagTags)
+		res := co.Coordinate(ctx)
+		now := time.Now()
+		t := tags{scenario: execCoordinate, status: coordinateStatus(res), replica: res.Replica, expected: strconv.FormatBool(res.OK)}
+		r.sample(record.MetricCoordinationDuration, now, ms(now.Sub(scheduled)), t)
+		r.sample(record.MetricCoordinationServiceDur, now, ms(res.Service), t)
+		if res.Publish > 0 {
+			r.sample(record.MetricCoordinationPublishDur, now, ms(res.Publish), t)
+		}
+		r.outcome(execCoordinate, record.MetricCoordinationFailed, now, res, t)
+	}
+}
+
+// outcome records what every iteration ends with: its failure rate, the
+// checks rate, the iterations counter, and a failure's count and reason.
+func (r *run) outcome(exec, failedMetric string, now time.Time, res client.Result, t tags) {
+	r.sample(failedMetric, now, boolValue(!res.OK), t)
+	r.sample(record.MetricChecks, now, boolValue(res.OK), t)
+	r.sample(record.MetricIterations, now, 1, t)
+	if !res.OK {
+		r.fails[exec].Add(1)
+		r.o.Logger.Debug(exec+" failed", "status", t.status, "err", res.Error)
+	}
+}
