@@ -53,6 +53,30 @@ func TestRunExitCodes(t *testing.T) {
 		expect(t, exitThresholds, []string{"✗ gl001_optimize_duration max<0.001"}, []string{"thresholds failed"})
 }
 
+// TestRunAbortOnFailExits99: a run an abortOnFail threshold stopped exits
+// 99, as k6 does (it used to exit 1), and --summary-export writes k6's
+// legacy file, where a threshold that did not pass is true.
+func TestRunAbortOnFailExits99(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a load test against replica processes")
+	}
+	dir := t.TempDir()
+	long := strings.Replace(strings.Replace(tiny, "%s", `, "thresholds": {"gl001_optimize_duration": [{"threshold": "max<0.001", "abortOnFail": true}]}`, 1),
+		`"duration_minutes": 0.05`, `"duration_minutes": 1`, 1)
+	p := writeScenario(t, dir, long)
+	export := filepath.Join(dir, "export.json")
+	start := time.Now()
+	gl001(t, "", false, "run", p, "--out", filepath.Join(dir, "r"), "--summary-export", export).
+		expect(t, exitThresholds, []string{"stopped early: abortOnFail threshold crossed", "✗ gl001_optimize_duration max<0.001"}, []string{"run aborted by a threshold"})
+	if took := time.Since(start); took > 45*time.Second {
+		t.Errorf("the abort took %s of a 1m schedule", took)
+	}
+	b, err := os.ReadFile(export)
+	if err != nil || !bytes.Contains(b, []byte(`"max<0.001": true`)) || !bytes.Contains(b, []byte(`"root_group"`)) {
+		t.Errorf("summary export: %v\n%s", err, b)
+	}
+}
+
 func TestRunInterruptedBySignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a load test against replica processes")
