@@ -67,12 +67,12 @@ func TestSubmetricThresholds(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"gl001_optimize_duration":                                         "ok",
-		"gl001_heat_optimization_duration":                                "ok",
-		"gl001_optimize_duration{status:200}":                             "ok",
-		"gl001_optimize_duration{status:500}":                             "no data",
+		"gl001_optimize_duration":                                        "ok",
+		"gl001_heat_optimization_duration":                               "ok",
+		"gl001_optimize_duration{status:200}":                            "ok",
+		"gl001_optimize_duration{status:500}":                            "no data",
 		"gl001_optimize_duration{replica:sink-1,expected_response:true}": "ok",
-		"gl001_optimize_failed{status:200}":                               "ok",
+		"gl001_optimize_failed{status:200}":                              "ok",
 	}
 	for k, w := range want {
 		if got[k] != w {
