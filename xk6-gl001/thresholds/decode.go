@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/greenlang/gl001/xk6-gl001/k6duration"
 	"math"
 	"slices"
 	"strconv"
@@ -245,11 +246,7 @@ func decodeDelay(raw json.RawMessage) (time.Duration, error) {
 		_ = json.Unmarshal(raw, &s)
 		return parseDuration(s)
 	case "number":
-		ms, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64)
-		if err != nil || math.IsInf(ms, 0) {
-			return 0, problemf(ErrSyntax, "%s milliseconds out of range, want at most %d", bytes.TrimSpace(raw), maxMillis)
-		}
-		return millis(ms, string(bytes.TrimSpace(raw)))
+		return parseDuration(string(bytes.TrimSpace(raw)))
 	default:
 		return 0, problemf(ErrSyntax, `want a duration like "10s", got %s`, kind)
 	}
@@ -259,61 +256,22 @@ func decodeDelay(raw json.RawMessage) (time.Duration, error) {
 // (about 106 751 days).
 const maxMillis = math.MaxInt64 / int64(time.Millisecond)
 
-// parseDuration reads k6's duration syntax: a Go duration ("10s",
-// "1m30s"), optionally after whole days ("1d", "2d12h"), or a bare number
-// of milliseconds ("1500").
+// parseDuration reads k6's duration syntax (k6duration.Parse: a Go
+// duration such as "10s" or "1m30s", optionally after whole days, "1d",
+// "2d12h", or a number of milliseconds, "1500") and refuses a negative
+// delay.
 func parseDuration(s string) (time.Duration, error) {
-	bad := func() error {
-		return problemf(ErrSyntax, `invalid duration %q, want a duration like "10s", "1m30s", "1d" or a number of milliseconds`, s)
-	}
-	if ms, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(ms) || math.IsInf(ms, 0) {
-			return 0, bad()
+	d, err := k6duration.Parse(s)
+	if err != nil {
+		if ms, perr := strconv.ParseFloat(s, 64); perr == nil && !math.IsNaN(ms) && !math.IsInf(ms, 0) {
+			return 0, problemf(ErrSyntax, "duration %q out of range, want at most %d milliseconds", s, maxMillis)
 		}
-		return millis(ms, s)
-	}
-	const day = 24 * time.Hour
-	days, rest := int64(0), s
-	i := strings.IndexByte(s, 'd')
-	if i >= 0 {
-		if i == 0 || strings.TrimLeft(s[:i], "0123456789") != "" {
-			return 0, bad()
-		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil || n > math.MaxInt64/int64(day) {
-			return 0, bad()
-		}
-		days, rest = n, s[i+1:]
-	}
-	var d time.Duration
-	if rest != "" || i < 0 {
-		var err error
-		if d, err = time.ParseDuration(rest); err != nil {
-			return 0, bad()
-		}
+		return 0, problemf(ErrSyntax, `invalid duration %q, want a duration like "10s", "1m30s", "1d" or a number of milliseconds`, s)
 	}
 	if d < 0 {
-		if days > 0 {
-			return 0, bad()
-		}
 		return 0, problemf(ErrSyntax, "duration %q is negative, want 0 or more", s)
 	}
-	if time.Duration(days)*day > math.MaxInt64-d {
-		return 0, bad()
-	}
-	return time.Duration(days)*day + d, nil
-}
-
-// millis turns a number of milliseconds into a Duration; written is how
-// the number was written, for messages.
-func millis(ms float64, written string) (time.Duration, error) {
-	switch {
-	case ms < 0:
-		return 0, problemf(ErrSyntax, "duration %q is negative, want 0 or more", written)
-	case ms > float64(maxMillis):
-		return 0, problemf(ErrSyntax, "duration %q out of range, want at most %d milliseconds", written, maxMillis)
-	}
-	return time.Duration(math.Round(ms * float64(time.Millisecond))), nil
+	return time.Duration(d), nil
 }
 
 // path names a metric key in messages: thresholds.name, or
