@@ -31,6 +31,7 @@ type frontDoor struct {
 	sup        *supervisor.Supervisor
 	prediction capacity.Prediction
 	client     *http.Client
+	paths      api.Paths // the profile's: what it serves, what it asks the replicas
 
 	self       string     // the front door's own URL, for self load tests
 	brokers    []string   // the Kafka the stand-in uses
@@ -40,15 +41,16 @@ type frontDoor struct {
 
 func (f *frontDoor) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+api.PathHealth, f.health)
-	mux.HandleFunc("GET "+api.PathReady, f.ready)
-	mux.HandleFunc("GET "+api.PathMetrics, f.metrics)
-	mux.HandleFunc("GET "+api.PathLoadDistribution, f.loadDistribution)
-	mux.HandleFunc("GET "+api.PathDatabase, f.database)
-	mux.HandleFunc("GET "+api.PathCapacity, f.capacity)
-	mux.HandleFunc("GET "+api.PathPrometheus, f.prometheus)
-	mux.HandleFunc("POST "+PathLoadTest, f.startLoadTest)
-	mux.HandleFunc("GET "+PathLoadTestReport, f.loadTestReport)
+	p := f.paths
+	mux.HandleFunc("GET "+p.Health, f.health)
+	mux.HandleFunc("GET "+p.Ready, f.ready)
+	mux.HandleFunc("GET "+p.Metrics, f.metrics)
+	mux.HandleFunc("GET "+p.LoadDistribution, f.loadDistribution)
+	mux.HandleFunc("GET "+p.Database, f.database)
+	mux.HandleFunc("GET "+p.Capacity, f.capacity)
+	mux.HandleFunc("GET "+p.Prometheus, f.prometheus)
+	mux.HandleFunc("POST "+p.LoadTest, f.startLoadTest)
+	mux.HandleFunc("GET "+p.LoadTestReport, f.loadTestReport)
 	mux.Handle("/", f.sup.FrontDoor())
 	return mux
 }
@@ -132,7 +134,7 @@ type AggregateMetrics struct {
 }
 
 func (f *frontDoor) metrics(w http.ResponseWriter, req *http.Request) {
-	snaps, errs := fanOut(req.Context(), f, api.PathMetrics, decodeJSON[orchestrator.Snapshot])
+	snaps, errs := fanOut(req.Context(), f, f.paths.Metrics, decodeJSON[orchestrator.Snapshot])
 	writeJSON(w, http.StatusOK, aggregate(snaps, errs))
 }
 
@@ -170,7 +172,7 @@ func aggregate(snaps map[string]orchestrator.Snapshot, errs []string) AggregateM
 }
 
 func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
-	loads, errs := fanOut(req.Context(), f, api.PathLoadDistribution, decodeJSON[orchestrator.LoadDistribution])
+	loads, errs := fanOut(req.Context(), f, f.paths.LoadDistribution, decodeJSON[orchestrator.LoadDistribution])
 	out := struct {
 		orchestrator.LoadDistribution
 		Unreachable []string `json:"unreachable,omitempty"`
@@ -190,7 +192,7 @@ func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
 // database sums the replicas' pools: the deployment's connections to the
 // database are what the guide's pool size counts.
 func (f *frontDoor) database(w http.ResponseWriter, req *http.Request) {
-	dbs, errs := fanOut(req.Context(), f, api.PathDatabase, decodeJSON[orchestrator.Database])
+	dbs, errs := fanOut(req.Context(), f, f.paths.Database, decodeJSON[orchestrator.Database])
 	var sum dbpool.Stats
 	per := make(map[string]dbpool.Stats, len(dbs))
 	for id, d := range dbs {
@@ -237,7 +239,7 @@ func (f *frontDoor) prometheus(w http.ResponseWriter, req *http.Request) {
 		p := expfmt.NewTextParser(model.UTF8Validation)
 		return p.TextToMetricFamilies(r)
 	}
-	all, errs := fanOut(req.Context(), f, api.PathPrometheus, parse)
+	all, errs := fanOut(req.Context(), f, f.paths.Prometheus, parse)
 	merged := map[string]*dto.MetricFamily{}
 	for _, id := range slices.Sorted(maps.Keys(all)) {
 		for name, fam := range all[id] {

@@ -8,12 +8,6 @@ import (
 	"strings"
 )
 
-// Paths of the guide's load-test API.
-const (
-	PathLoadTest       = "/api/v1/test/load-test"
-	PathLoadTestReport = "/api/v1/test/load-test/report"
-)
-
 // Errors a LoadTester returns for the front door to map to a status.
 var (
 	ErrBadScenario = errors.New("bad scenario")                   // 400
@@ -67,7 +61,7 @@ func (f *frontDoor) startLoadTest(w http.ResponseWriter, req *http.Request) {
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 	default:
-		writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "status": "running", "report": PathLoadTestReport})
+		writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "status": "running", "report": f.paths.LoadTestReport})
 	}
 }
 
@@ -79,5 +73,5 @@ func (f *frontDoor) loadTestReport(w http.ResponseWriter, _ *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no load test has finished yet; POST a scenario to " + PathLoadTest})
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no load test has finished yet; POST a scenario to " + f.paths.LoadTest})
 }

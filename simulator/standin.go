@@ -50,6 +50,10 @@ type Options struct {
 	DBPoolTimeout  time.Duration // DB_POOL_TIMEOUT; 30 s
 	DBQueryTime    time.Duration // service time of one query; 2 ms
 
+	// Profile is the names the stand-in answers to: topics, group, paths
+	// and metrics; the guide's when its Name is empty.
+	Profile api.Profile
+
 	// APIToken is the bearer token POST /api/v1/test/load-test requires;
 	// empty turns the endpoint off.
 	APIToken string
@@ -129,6 +133,9 @@ func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Profile.Name == "" {
+		o.Profile = api.GuideProfile()
+	}
 }
 
 // StandIn is a running stand-in deployment.
@@ -199,11 +206,13 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 		o.Bus.Brokers = busCfg.Brokers
 	}
 	s.brokers = busCfg.Brokers
-	if err := bus.EnsureTopics(ctx, busCfg, o.Partitions, api.TopicCoordination, api.TopicAck); err != nil {
+	if err := bus.EnsureTopics(ctx, busCfg, o.Partitions, o.Profile.Topic, o.Profile.AckTopic); err != nil {
 		return nil, fmt.Errorf("simulator: topics on %v: %w", s.brokers, err)
 	}
 
 	child := childConfig{Bus: o.Bus, Replica: orchestrator.Config{
+		Topic: o.Profile.Topic, AckTopic: o.Profile.AckTopic, Group: o.Profile.Group,
+		Paths: o.Profile.Paths, Metrics: o.Profile.Metrics,
 		Workers: o.Workers,
 		Pool: dbpool.Config{
 			Size:      ceilDiv(o.DBPoolSize, o.Replicas),
@@ -240,14 +249,14 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	// group and every partition is assigned, so the first events do not
 	// wait out a rebalance (which would read as consumer lag).
 	groupCtx, cancelGroup := context.WithTimeout(ctx, groupSettleTimeout)
-	st, gerr := bus.WaitGroupStable(groupCtx, busCfg, api.ConsumerGroup, api.TopicCoordination, o.Replicas, o.Partitions, 100*time.Millisecond)
+	st, gerr := bus.WaitGroupStable(groupCtx, busCfg, o.Profile.Group, o.Profile.Topic, o.Replicas, o.Partitions, 100*time.Millisecond)
 	cancelGroup()
 	if gerr != nil {
-		o.Logger.Warn("consumer group not settled; starting anyway", "group", api.ConsumerGroup,
+		o.Logger.Warn("consumer group not settled; starting anyway", "group", o.Profile.Group,
 			"state", st.State, "members", st.Members, "assigned_partitions", st.Assigned, "err", gerr)
 	}
 	s.apiURL = "http://" + ln.Addr().String()
-	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second},
+	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second}, paths: o.Profile.Paths,
 		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester}
 	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -265,7 +274,7 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 func (s *StandIn) Ready() api.ReadyLine {
 	return api.ReadyLine{
 		API: s.apiURL, Brokers: s.brokers, Embedded: s.embedded != nil,
-		Topic: api.TopicCoordination, AckTopic: api.TopicAck, Group: api.ConsumerGroup,
+		Topic: s.opts.Profile.Topic, AckTopic: s.opts.Profile.AckTopic, Group: s.opts.Profile.Group,
 		Workers: s.opts.Workers, DBPoolSize: s.opts.DBPoolSize,
 		Replicas: s.sup.Replicas(),
 	}

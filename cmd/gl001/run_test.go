@@ -77,6 +77,35 @@ func TestRunAbortOnFailExits99(t *testing.T) {
 	}
 }
 
+// TestRunWithAProfile renames everything the guide names (topics, group,
+// the optimize path, the metrics the target sampler reads) in a profile
+// file: the stand-in answers to the new names and the run reaches it, and
+// its samplers read it, through them alone.
+func TestRunWithAProfile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a load test against replica processes")
+	}
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "profile.json")
+	if err := os.WriteFile(prof, []byte(`{"topic": "plant.events", "ack_topic": "plant.events.done", "group": "orchestrators",
+	  "paths": {"optimize": "/v2/optimize", "metrics": "/v2/metrics", "prometheus": "/prom", "capacity": "/v2/capacity"},
+	  "metrics": {"orchestration_latency_p95_seconds": "orch_latency_p95_seconds", "requests_total": "orch_requests_total"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc := writeScenario(t, dir, strings.Replace(tiny, "%s", "", 1))
+	out := filepath.Join(dir, "r")
+	gl001(t, "", false, "run", sc, "--out", out, "--profile", prof).expect(t, 0, []string{"run complete"}, nil)
+	b, err := os.ReadFile(filepath.Join(out, "intervals.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"group":"orchestrators"`, `"topic":"plant.events"`, `"profile":"` + prof + `"`, `"requests_total":`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("intervals.ndjson lacks %s", want)
+		}
+	}
+}
+
 func TestRunInterruptedBySignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a load test against replica processes")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/progress"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
@@ -32,6 +33,7 @@ func newRunCmd(s streams) *cobra.Command {
 		rf       *reportFlags
 		kube     bool
 		kubeOpts engine.KubeOptions
+		profile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO [--target URL] [--brokers LIST] [--out DIR] [--out json=FILE]",
@@ -82,6 +84,12 @@ a report whose verdict is fail).`,
 				return badInput(err)
 			}
 			o.Scenario, o.ScenarioFile = sc, args[0]
+			if o.Profile, err = api.LoadProfile(profile); err != nil {
+				return badInput(fmt.Errorf("--profile: %w", err))
+			}
+			if profile != "guide" {
+				o.ProfileFile = profile
+			}
 			o.Bus.Brokers = splitList(brokers)
 			busPasswordFromEnv(&o.Bus)
 			if err := parseOuts(outs, &o, sc.TestName, time.Now()); err != nil {
@@ -166,9 +174,10 @@ a report whose verdict is fail).`,
 	f.BoolVar(&kube, "kube", false, "sample the orchestrator's pods (metrics.k8s.io) and HPA through the Kubernetes API instead of local processes")
 	f.StringVar(&kubeOpts.Kubeconfig, "kubeconfig", "", "kubeconfig file for --kube (empty: in-cluster, then the usual loading rules)")
 	f.StringVar(&kubeOpts.Context, "kube-context", "", "kubeconfig context for --kube")
-	f.StringVar(&kubeOpts.Namespace, "namespace", "greenlang", "namespace of the orchestrator, for --kube")
-	f.StringVar(&kubeOpts.LabelSelector, "selector", "app=gl-001-process-heat-orchestrator", "label selector of the orchestrator's pods, for --kube")
-	f.StringVar(&kubeOpts.HPAName, "hpa", "gl-001-process-heat-orchestrator-hpa", "the orchestrator's HorizontalPodAutoscaler, for --kube")
+	f.StringVar(&kubeOpts.Namespace, "namespace", "", "namespace of the orchestrator, for --kube (default: the profile's, greenlang)")
+	f.StringVar(&kubeOpts.LabelSelector, "selector", "", "label selector of the orchestrator's pods, for --kube (default: the profile's, app=gl-001-process-heat-orchestrator)")
+	f.StringVar(&kubeOpts.HPAName, "hpa", "", "the orchestrator's HorizontalPodAutoscaler, for --kube (default: the profile's, gl-001-process-heat-orchestrator-hpa)")
+	f.StringVar(&profile, "profile", "guide", `the target's names (topics, group, API paths, metric names, Kubernetes objects): "guide", or a JSON profile file whose fields replace the guide's`)
 	rf = addReportFlags(f)
 	return cmd
 }

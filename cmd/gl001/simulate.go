@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/simulator"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
 	"github.com/greenlang/gl001/simulator/selftest"
 )
@@ -32,6 +33,7 @@ func newSimulateCmd(s streams) *cobra.Command {
 		seed           uint64
 		exampleRequest bool
 		resultsDir     string
+		profile        string
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate [flags]",
@@ -68,6 +70,9 @@ answers the latest report.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(f.NextRequest(time.Now()))
 			}
+			if o.Profile, err = api.LoadProfile(profile); err != nil {
+				return badInput(fmt.Errorf("--profile: %w", err))
+			}
 			o.Plants, o.Agents, o.Replicas = plants.value, agents.value, replicas.value
 			o.Partitions, o.Workers = partitions.value, workers.value
 			o.DBPoolSize, o.DBPoolOverflow = poolSize.value, poolOverflow.value
@@ -78,6 +83,9 @@ answers the latest report.`,
 				o.APIToken = os.Getenv("GL001_API_TOKEN")
 			}
 			runner := &selftest.Runner{Dir: resultsDir, Logger: o.Logger}
+			if profile != "guide" {
+				runner.ProfileFile = profile
+			}
 			o.LoadTester = runner
 			fmt.Fprintf(s.err, "fleet: %d plants, %d sub-agents\n%s", plants.value, agents.value, f.SplitText())
 
@@ -120,6 +128,7 @@ answers the latest report.`,
 	fl.StringVar(&o.APIToken, "api-token", "", "bearer token that POST /api/v1/test/load-test requires (or GL001_API_TOKEN); empty: that endpoint is off")
 	fl.StringVar(&resultsDir, "results", "results", "folder where load tests started through the API write their results")
 	fl.BoolVar(&exampleRequest, "example-request", false, "print one optimization request from the fleet model and exit")
+	fl.StringVar(&profile, "profile", "guide", `the names the stand-in answers to (topics, group, API paths, metric names): "guide", or a JSON profile file whose fields replace the guide's`)
 	return cmd
 }
 

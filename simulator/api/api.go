@@ -36,6 +36,8 @@ const (
 	PathDatabase         = "/api/v1/metrics/database"
 	PathCapacity         = "/api/v1/capacity"
 	PathPrometheus       = "/metrics"
+	PathLoadTest         = "/api/v1/test/load-test"
+	PathLoadTestReport   = "/api/v1/test/load-test/report"
 )
 
 // Kafka names from the guide.

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"github.com/greenlang/gl001/simulator/api"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ type metrics struct {
 // window is how far back the p95 gauges and the coordination rate look.
 const window = 60 * time.Second
 
-func newMetrics(replica string, poolSize func() float64, queueDepth func() float64, cpuPercent, memPercent func() float64) *metrics {
+func newMetrics(replica string, names api.MetricNames, poolSize func() float64, queueDepth func() float64, cpuPercent, memPercent func() float64) *metrics {
 	reg := prometheus.NewRegistry()
 	f := prometheus.WrapRegistererWith(prometheus.Labels{"replica": replica}, reg)
 	m := &metrics{
@@ -56,11 +57,11 @@ func newMetrics(replica string, poolSize func() float64, queueDepth func() float
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}),
 		orchestrationRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gl_001_orchestration_requests_total",
+			Name: names.RequestsTotal,
 			Help: "Heat-optimization requests by outcome.",
 		}, []string{"status"}),
 		coordinationFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "gl_001_subagent_coordination_failures_total",
+			Name: names.CoordinationFailuresTotal,
 			Help: "Coordination events acknowledged with status error.",
 		}),
 		coordinationEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -81,19 +82,19 @@ func newMetrics(replica string, poolSize func() float64, queueDepth func() float
 	f.MustRegister(m.orchestrationLatency, m.heatOptimization, m.orchestrationDuration, m.orchestrationRequests,
 		m.coordinationFailures, m.coordinationEvents, m.messageBusLatency, m.dbQueryDuration,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "orchestration_latency_p95_seconds",
+			Name: names.OrchestrationLatencyP95Seconds,
 			Help: "95th percentile orchestration latency over the last minute (the guide's HPA metric).",
 		}, func() float64 { return quantile(m.orchestrationLatency, 0.95) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "heat_optimization_time_p95",
+			Name: names.HeatOptimizationTimeP95Seconds,
 			Help: "95th percentile heat-optimization (LP dispatch) time over the last minute, seconds.",
 		}, func() float64 { return quantile(m.heatOptimization, 0.95) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "agent_coordination_per_second",
+			Name: names.AgentCoordinationPerSecond,
 			Help: "Coordination events processed per second over the last 10 s (the guide's HPA metric).",
 		}, m.coordinationRate.PerSecond),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "boiler_calculation_queue_depth",
+			Name: names.BoilerCalculationQueueDepth,
 			Help: "Coordination events fetched from Kafka and waiting for a worker.",
 		}, queueDepth),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

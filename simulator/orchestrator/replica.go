@@ -41,6 +41,11 @@ type Config struct {
 	Group    string          `json:"group"`
 	Workers  int             `json:"workers"` // KAFKA_CONSUMER_THREADS
 
+	// Paths and Metrics are the profile's: what the replica serves and
+	// the Prometheus names it exposes the guide's figures under.
+	Paths   api.Paths       `json:"paths"`
+	Metrics api.MetricNames `json:"metrics"`
+
 	Pool dbpool.Config `json:"pool"` // DB_POOL_SIZE, DB_POOL_OVERFLOW, DB_POOL_TIMEOUT
 
 	// QueriesPerOptimize and QueriesPerEvent are the database round trips
@@ -76,6 +81,12 @@ func (c *Config) Defaults() {
 	}
 	if c.Group == "" {
 		c.Group = api.ConsumerGroup
+	}
+	if c.Paths == (api.Paths{}) {
+		c.Paths = api.GuideProfile().Paths
+	}
+	if c.Metrics == (api.MetricNames{}) {
+		c.Metrics = api.GuideProfile().Metrics
 	}
 	if c.Workers == 0 {
 		c.Workers = 4
@@ -137,7 +148,7 @@ func New(cfg Config, log *slog.Logger) (*Replica, error) {
 		// terminationGracePeriod.
 		DrainTimeout: 2 * time.Second,
 	}
-	r.m = newMetrics(cfg.ID,
+	r.m = newMetrics(cfg.ID, cfg.Metrics,
 		func() float64 { return float64(cfg.Pool.Size) },
 		func() float64 { return float64(r.proc.Stats().QueueDepth) },
 		func() float64 { r.usageMu.Lock(); defer r.usageMu.Unlock(); return r.cpuPct },
@@ -149,28 +160,28 @@ func New(cfg Config, log *slog.Logger) (*Replica, error) {
 // Handler serves the replica's API.
 func (r *Replica) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+api.PathOptimize, r.serveOptimize)
-	mux.HandleFunc("GET "+api.PathHealth, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("POST "+r.cfg.Paths.Optimize, r.serveOptimize)
+	mux.HandleFunc("GET "+r.cfg.Paths.Health, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "healthy", "replica": r.cfg.ID,
 			"uptime_seconds": time.Since(r.started).Seconds()})
 	})
-	mux.HandleFunc("GET "+api.PathReady, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+r.cfg.Paths.Ready, func(w http.ResponseWriter, _ *http.Request) {
 		if !r.ready.Load() {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "replica": r.cfg.ID})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "replica": r.cfg.ID})
 	})
-	mux.HandleFunc("GET "+api.PathMetrics, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+r.cfg.Paths.Metrics, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, r.Snapshot())
 	})
-	mux.HandleFunc("GET "+api.PathLoadDistribution, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+r.cfg.Paths.LoadDistribution, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, LoadDistribution{Replicas: []ReplicaLoad{r.load()}})
 	})
-	mux.HandleFunc("GET "+api.PathDatabase, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+r.cfg.Paths.Database, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, Database{ConnectionPool: r.pool.Stats(), ReadReplicas: []ReadReplica{}})
 	})
-	mux.Handle("GET "+api.PathPrometheus, promhttp.HandlerFor(r.m.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET "+r.cfg.Paths.Prometheus, promhttp.HandlerFor(r.m.reg, promhttp.HandlerOpts{}))
 	return mux
 }
 

@@ -37,7 +37,10 @@ type Runner struct {
 	// Executable is the gl001 binary whose run subcommand runs a test;
 	// os.Executable() when empty.
 	Executable string
-	Logger     *slog.Logger
+	// ProfileFile is the stand-in's profile file, handed to each test (its
+	// --profile); "" for the guide's names.
+	ProfileFile string
+	Logger      *slog.Logger
 
 	mu      sync.Mutex
 	running *exec.Cmd
@@ -85,6 +88,9 @@ func (r *Runner) Start(body []byte, api string, brokers []string) (string, error
 	args := []string{"run", file, "--target", api, "--out", dir}
 	if len(brokers) > 0 {
 		args = append(args, "--brokers", strings.Join(brokers, ","))
+	}
+	if r.ProfileFile != "" {
+		args = append(args, "--profile", r.ProfileFile)
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

@@ -3,6 +3,7 @@ package selftest_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/greenlang/gl001/simulator/api"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,32 +61,32 @@ func TestLoadTestEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer si.Stop()
-	api := si.API()
+	base := si.API()
 	scenario := []byte(`{"test_name": "self", "duration_minutes": 0.05, "plants": 2, "sub_agents": 6,
 	  "heat_optimization_requests_per_minute": 60, "agent_coordination_events_per_second": 5, "ramp_up_minutes": 0}`)
 
-	if code, _ := do(t, "GET", api+simulator.PathLoadTestReport, "", nil); code != http.StatusNotFound {
+	if code, _ := do(t, "GET", base+api.PathLoadTestReport, "", nil); code != http.StatusNotFound {
 		t.Errorf("report before any test: %d, want 404", code)
 	}
-	if code, _ := do(t, "POST", api+simulator.PathLoadTest, "", scenario); code != http.StatusUnauthorized {
+	if code, _ := do(t, "POST", base+api.PathLoadTest, "", scenario); code != http.StatusUnauthorized {
 		t.Errorf("no token: %d, want 401", code)
 	}
-	if code, _ := do(t, "POST", api+simulator.PathLoadTest, "wrong", scenario); code != http.StatusUnauthorized {
+	if code, _ := do(t, "POST", base+api.PathLoadTest, "wrong", scenario); code != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d, want 401", code)
 	}
-	if code, b := do(t, "POST", api+simulator.PathLoadTest, "s3cret", []byte(`{"test_name": "x", "plants": -1}`)); code != http.StatusBadRequest || !bytes.Contains(b, []byte("plants")) {
+	if code, b := do(t, "POST", base+api.PathLoadTest, "s3cret", []byte(`{"test_name": "x", "plants": -1}`)); code != http.StatusBadRequest || !bytes.Contains(b, []byte("plants")) {
 		t.Errorf("bad scenario: %d %s, want 400 naming plants", code, b)
 	}
-	code, b := do(t, "POST", api+simulator.PathLoadTest, "s3cret", scenario)
+	code, b := do(t, "POST", base+api.PathLoadTest, "s3cret", scenario)
 	if code != http.StatusAccepted {
 		t.Fatalf("start: %d %s", code, b)
 	}
-	if code, _ := do(t, "POST", api+simulator.PathLoadTest, "s3cret", scenario); code != http.StatusConflict {
+	if code, _ := do(t, "POST", base+api.PathLoadTest, "s3cret", scenario); code != http.StatusConflict {
 		t.Errorf("second start while running: %d, want 409", code)
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		code, b = do(t, "GET", api+simulator.PathLoadTestReport, "", nil)
+		code, b = do(t, "GET", base+api.PathLoadTestReport, "", nil)
 		if code == http.StatusOK || time.Now().After(deadline) {
 			break
 		}
@@ -123,7 +124,7 @@ func TestLoadTestEndpointOffWithoutToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer si.Stop()
-	if code, b := do(t, "POST", si.API()+simulator.PathLoadTest, "anything", []byte(`{}`)); code != http.StatusForbidden || !bytes.Contains(b, []byte("--api-token")) {
+	if code, b := do(t, "POST", si.API()+api.PathLoadTest, "anything", []byte(`{}`)); code != http.StatusForbidden || !bytes.Contains(b, []byte("--api-token")) {
 		t.Errorf("no token configured: %d %s, want 403 naming --api-token", code, b)
 	}
 }

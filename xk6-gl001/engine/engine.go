@@ -28,6 +28,7 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
 	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
@@ -53,6 +54,12 @@ type Options struct {
 	Bus kafkabus.Options
 	// StandIn sizes the stand-in started without Target.
 	StandIn StandInOptions
+	// Profile is the names the target answers to (topics, group, paths,
+	// metrics, Kubernetes objects); the guide's when its Name is empty.
+	Profile api.Profile
+	// ProfileFile is where Profile came from, handed to the stand-in a run
+	// starts; "" for the guide's.
+	ProfileFile string
 
 	OutDir  string // results folder; created; must not hold a previous run
 	JSONOut string // k6 --out json file; "" for none
@@ -90,6 +97,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Profile.Name == "" {
+		o.Profile = api.GuideProfile()
 	}
 }
 
@@ -223,7 +233,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	r.declareSubmetrics()
 	meta := record.Meta{Scenario: o.Scenario, ScenarioFile: o.ScenarioFile, Plan: plan, Prediction: out.Prediction,
 		Target: out.Target, Brokers: out.Brokers, StandIn: out.StandIn, ReplicasRunning: out.Replicas,
-		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, PublishOnly: o.PublishOnly}
+		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, PublishOnly: o.PublishOnly, Profile: o.Profile.Name}
 	if si != nil {
 		meta.Workers = si.ready.Workers
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/deploy/kafkabus"
-	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
 	"github.com/greenlang/gl001/xk6-gl001/client"
 	"github.com/greenlang/gl001/xk6-gl001/executor"
@@ -123,7 +122,7 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 	if c, ok := configs[execOptimize]; ok {
 		start := time.Now()
 		opt := &client.Optimizer{
-			URL:  target + api.PathOptimize,
+			URL:  target + r.o.Profile.Paths.Optimize,
 			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(min(c.MaxVUs, defaultMaxConnsPerHost))),
 			// The fleet's simulated day starts at its DefaultStart and
 			// advances in real time, so demand moves during the run.
@@ -137,14 +136,14 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 		if err != nil {
 			return nil, closeAll, fmt.Errorf("%w: %w", ErrInput, err)
 		}
-		co := &client.Coordinator{Writer: kafkabus.NewWriter(cfg, api.TopicCoordination), Fleet: f,
+		co := &client.Coordinator{Writer: kafkabus.NewWriter(cfg, r.o.Profile.Topic), Fleet: f,
 			PublishOnly: r.o.PublishOnly, AckTimeout: r.o.AckTimeout}
 		closers = append(closers, func() { _ = co.Writer.Close() })
 		if !r.o.PublishOnly {
-			acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{TTL: 2 * r.o.AckTimeout, Logger: r.o.Logger})
+			acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{Topic: r.o.Profile.AckTopic, TTL: 2 * r.o.AckTimeout, Logger: r.o.Logger})
 			if err != nil {
 				closeAll()
-				return nil, func() {}, fmt.Errorf("listening for acks on %s at %v: %w", api.TopicAck, cfg.Brokers, err)
+				return nil, func() {}, fmt.Errorf("listening for acks on %s at %v: %w", r.o.Profile.AckTopic, cfg.Brokers, err)
 			}
 			co.Acks = acks
 			closers = append(closers, func() { _ = acks.Close() })

@@ -11,8 +11,8 @@ import (
 
 // KubeOptions point the samplers at the orchestrator in Kubernetes: pod
 // usage from metrics.k8s.io and the HPA's status. Empty names take the
-// guide's (namespace greenlang, app=gl-001-process-heat-orchestrator,
-// gl-001-process-heat-orchestrator-hpa).
+// run's profile's (the guide's: namespace greenlang,
+// app=gl-001-process-heat-orchestrator, gl-001-process-heat-orchestrator-hpa).
 type KubeOptions struct {
 	Kubeconfig    string // "" = in-cluster, then the default loading rules
 	Context       string
@@ -38,27 +38,36 @@ func (r *run) samplers(target string, standIn bool, brokers []string) (*sampler.
 		if err != nil {
 			return nil, fmt.Errorf("%w: --kube: %w", ErrInput, err)
 		}
+		p := r.o.Profile
 		set.Samplers = append(set.Samplers, &sampler.KubeReplicas{Core: core, Metrics: mc,
-			Namespace: r.o.Kube.Namespace, LabelSelector: r.o.Kube.LabelSelector, HPAName: r.o.Kube.HPAName,
+			Namespace: or(r.o.Kube.Namespace, p.Namespace), LabelSelector: or(r.o.Kube.LabelSelector, p.Selector), HPAName: or(r.o.Kube.HPAName, p.HPA),
 			CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB})
 	case standIn:
 		pr := &sampler.ProcReplicas{CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB,
-			List: sampler.StandInReplicas(hc, target)}
+			List: sampler.StandInReplicas(hc, target, r.o.Profile.Paths.Capacity)}
 		ctx, cancel := context.WithTimeout(context.Background(), sampler.DefaultTimeout)
 		pr.Prime(ctx) // so the first interval has CPU figures
 		cancel()
 		set.Samplers = append(set.Samplers, pr)
 	}
 	set.Samplers = append(set.Samplers,
-		&sampler.Target{BaseURL: target, Client: hc},
-		&sampler.DatabasePool{BaseURL: target, Client: hc})
+		&sampler.Target{BaseURL: target, Client: hc, Path: r.o.Profile.Paths.Prometheus, Names: r.o.Profile.Metrics},
+		&sampler.DatabasePool{BaseURL: target, Client: hc, Path: r.o.Profile.Paths.Database})
 	if len(brokers) > 0 {
 		cfg, err := r.o.Bus.Config()
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInput, err)
 		}
 		cfg.Brokers = brokers
-		set.Samplers = append(set.Samplers, &sampler.KafkaLag{Config: cfg})
+		set.Samplers = append(set.Samplers, &sampler.KafkaLag{Config: cfg, Group: r.o.Profile.Group, Topic: r.o.Profile.Topic})
 	}
 	return set, nil
+}
+
+// or is a, or b when a is empty.
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

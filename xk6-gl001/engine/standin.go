@@ -65,7 +65,7 @@ type standIn struct {
 }
 
 // args is the simulate command line for the scenario's fleet.
-func (o StandInOptions) args(s scenarios.Scenario, bus kafkabus.Options) []string {
+func (o StandInOptions) args(s scenarios.Scenario, bus kafkabus.Options, profileFile string) []string {
 	a := []string{"simulate", "--listen", "127.0.0.1:0",
 		"--plants", strconv.Itoa(s.Plants), "--agents", strconv.Itoa(s.SubAgents)}
 	if s.Replicas > 0 {
@@ -94,6 +94,9 @@ func (o StandInOptions) args(s scenarios.Scenario, bus kafkabus.Options) []strin
 	if bus.TLS {
 		a = append(a, "--kafka-tls")
 	}
+	if profileFile != "" {
+		a = append(a, "--profile", profileFile)
+	}
 	return a
 }
 
@@ -112,7 +115,7 @@ func startStandIn(ctx context.Context, o Options) (*standIn, error) {
 			return nil, fmt.Errorf("starting the stand-in: cannot find this binary: %w", err)
 		}
 	}
-	cmd := exec.Command(exe, o.StandIn.args(o.Scenario, o.Bus)...)
+	cmd := exec.Command(exe, o.StandIn.args(o.Scenario, o.Bus, o.ProfileFile)...)
 	cmd.Env = os.Environ()
 	if o.Bus.SASLPassword != "" {
 		cmd.Env = append(cmd.Env, envSASLPassword+"="+o.Bus.SASLPassword)

@@ -157,4 +157,6 @@ type Meta struct {
 	// PublishOnly says coordination events were not acknowledged, so no
 	// publish-to-ack time was measured.
 	PublishOnly bool `json:"publish_only,omitempty"`
+	// Profile names the target's names: "guide", or the profile file.
+	Profile string `json:"profile,omitempty"`
 }

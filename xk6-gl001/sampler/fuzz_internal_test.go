@@ -3,6 +3,7 @@ package sampler
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/greenlang/gl001/simulator/api"
 	"math"
 	"testing"
 
@@ -42,7 +43,7 @@ func FuzzTargetMetrics(f *testing.F) {
 		if err != nil {
 			return
 		}
-		tm := targetMetrics(fams, GuideMetricNames())
+		tm := targetMetrics(fams, api.GuideProfile().Metrics)
 		if _, err := json.Marshal(tm); err != nil {
 			t.Fatalf("%q gives %+v: %v", text, tm, err)
 		}

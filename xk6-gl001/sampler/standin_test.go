@@ -47,7 +47,7 @@ func TestStandIn(t *testing.T) {
 	defer si.Stop()
 
 	procs := &sampler.ProcReplicas{
-		List:               sampler.StandInReplicas(nil, si.API()),
+		List:               sampler.StandInReplicas(nil, si.API(), api.PathCapacity),
 		CPULimitMillicores: si.Prediction().CPUMillicores,
 		MemoryLimitMiB:     si.Prediction().MemoryMiB,
 	}

@@ -25,34 +25,9 @@ const maxMetricsBytes = 32 << 20
 // maxDatabaseBytes bounds a /api/v1/metrics/database body.
 const maxDatabaseBytes = 1 << 20
 
-// MetricNames are the Prometheus metric names Target reads into
-// TargetMetrics. The guide and the public GL-001 implementation name some
-// differently, so each is a setting; GuideMetricNames are the defaults.
-type MetricNames struct {
-	OrchestrationLatencyP95Seconds string // a gauge, seconds; max over series
-	HeatOptimizationTimeP95Seconds string // a gauge, seconds; max over series
-	AgentCoordinationPerSecond     string // a gauge, events/s; summed
-	BoilerCalculationQueueDepth    string // a gauge, messages; summed
-	RequestsTotal                  string // a counter; summed
-	CoordinationFailuresTotal      string // a counter; summed
-}
-
-// GuideMetricNames are the guide's HPA metrics and the public
-// implementation's gl_001_ counters, as the stand-in exposes them.
-func GuideMetricNames() MetricNames {
-	return MetricNames{
-		OrchestrationLatencyP95Seconds: "orchestration_latency_p95_seconds",
-		HeatOptimizationTimeP95Seconds: "heat_optimization_time_p95",
-		AgentCoordinationPerSecond:     "agent_coordination_per_second",
-		BoilerCalculationQueueDepth:    "boiler_calculation_queue_depth",
-		RequestsTotal:                  "gl_001_orchestration_requests_total",
-		CoordinationFailuresTotal:      "gl_001_subagent_coordination_failures_total",
-	}
-}
-
-// withDefaults fills empty names from GuideMetricNames.
-func (n MetricNames) withDefaults() MetricNames {
-	d := GuideMetricNames()
+// withDefaults fills empty names from the guide's profile.
+func withDefaults(n api.MetricNames) api.MetricNames {
+	d := api.GuideProfile().Metrics
 	n.OrchestrationLatencyP95Seconds = or(n.OrchestrationLatencyP95Seconds, d.OrchestrationLatencyP95Seconds)
 	n.HeatOptimizationTimeP95Seconds = or(n.HeatOptimizationTimeP95Seconds, d.HeatOptimizationTimeP95Seconds)
 	n.AgentCoordinationPerSecond = or(n.AgentCoordinationPerSecond, d.AgentCoordinationPerSecond)
@@ -77,8 +52,11 @@ type Target struct {
 	// Client makes the request; http.DefaultClient when nil. The Set's
 	// context bounds it.
 	Client *http.Client
-	// Names of the metrics read; empty ones are GuideMetricNames'.
-	Names MetricNames
+	// Path is the exposition's path; the guide's /metrics when empty.
+	Path string
+	// Names of the metrics read (the profile's); empty ones are the
+	// guide's.
+	Names api.MetricNames
 }
 
 // Name is "target".
@@ -86,21 +64,22 @@ func (t *Target) Name() string { return "target" }
 
 // Sample scrapes /metrics once.
 func (t *Target) Sample(ctx context.Context, s *Sample) error {
-	body, err := get(ctx, t.Client, t.BaseURL, api.PathPrometheus, "text/plain;version=0.0.4", maxMetricsBytes)
+	path := or(t.Path, api.PathPrometheus)
+	body, err := get(ctx, t.Client, t.BaseURL, path, "text/plain;version=0.0.4", maxMetricsBytes)
 	if err != nil {
 		return err
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%s: %w", api.PathPrometheus, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	s.Target = targetMetrics(fams, t.Names.withDefaults())
+	s.Target = targetMetrics(fams, withDefaults(t.Names))
 	return nil
 }
 
 // targetMetrics reads names' metrics from parsed families.
-func targetMetrics(fams map[string]*dto.MetricFamily, names MetricNames) *TargetMetrics {
+func targetMetrics(fams map[string]*dto.MetricFamily, names api.MetricNames) *TargetMetrics {
 	out := &TargetMetrics{}
 	for _, f := range fams {
 		out.Series += len(f.GetMetric())
@@ -160,6 +139,9 @@ func values(f *dto.MetricFamily) []float64 {
 // Gap: the guide's figures are not there. Safe for concurrent use.
 type DatabasePool struct {
 	BaseURL string
+	// Path is the endpoint's path; the guide's /api/v1/metrics/database
+	// when empty.
+	Path string
 	// Client makes the request; http.DefaultClient when nil.
 	Client *http.Client
 }
@@ -169,13 +151,14 @@ func (d *DatabasePool) Name() string { return "database" }
 
 // Sample reads the pool once.
 func (d *DatabasePool) Sample(ctx context.Context, s *Sample) error {
-	body, err := get(ctx, d.Client, d.BaseURL, api.PathDatabase, "application/json", maxDatabaseBytes)
+	path := or(d.Path, api.PathDatabase)
+	body, err := get(ctx, d.Client, d.BaseURL, path, "application/json", maxDatabaseBytes)
 	if err != nil {
 		return err
 	}
 	db, err := decodeDatabase(body)
 	if err != nil {
-		return fmt.Errorf("%s: %w", api.PathDatabase, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	s.Database = db
 	return nil

@@ -2,6 +2,7 @@ package sampler_test
 
 import (
 	"context"
+	"github.com/greenlang/gl001/simulator/api"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -81,7 +82,7 @@ func TestTargetNames(t *testing.T) {
 	srv := exposition(t, map[string]replicaFigures{"replica-0": {latencyP95: 0.5, perSecond: 9, requests: map[string]float64{"ok": 4}}})
 	// Point the latency at a histogram (not read) and the rate at a name
 	// that is not exposed: both stay 0; the others keep their defaults.
-	tg := &sampler.Target{BaseURL: srv.URL, Names: sampler.MetricNames{
+	tg := &sampler.Target{BaseURL: srv.URL, Names: api.MetricNames{
 		OrchestrationLatencyP95Seconds: "gl_001_orchestration_duration_seconds",
 		AgentCoordinationPerSecond:     "gl_001_agent_coordination_rate",
 	}}
@@ -92,7 +93,7 @@ func TestTargetNames(t *testing.T) {
 	if s.Target.OrchestrationLatencyP95Seconds != 0 || s.Target.AgentCoordinationPerSecond != 0 || s.Target.RequestsTotal != 4 || s.Target.Series != 7 {
 		t.Errorf("got %+v", s.Target)
 	}
-	if d := sampler.GuideMetricNames(); d.RequestsTotal != "gl_001_orchestration_requests_total" || d.OrchestrationLatencyP95Seconds != "orchestration_latency_p95_seconds" {
+	if d := api.GuideProfile().Metrics; d.RequestsTotal != "gl_001_orchestration_requests_total" || d.OrchestrationLatencyP95Seconds != "orchestration_latency_p95_seconds" {
 		t.Errorf("defaults %+v", d)
 	}
 }
