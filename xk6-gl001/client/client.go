@@ -16,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -55,7 +57,46 @@ type Optimizer struct {
 	// Clock maps real time to the fleet model's time; the model's day
 	// advances with the run. Nil: real time.
 	Clock func(time.Time) time.Time
+	// Refresh is how much simulated time one encoded request stands for:
+	// every request in the same stretch is the fleet at the stretch's
+	// start, encoded once. Demand follows a daily cycle, so a second is
+	// far below what it can show, and encoding a 15-plant request (19 KB)
+	// for every iteration would cost the generator more than the request
+	// itself. 0 means DefaultRefresh.
+	Refresh time.Duration
+
+	cache atomic.Pointer[encodedRequest]
 }
+
+// DefaultRefresh is Optimizer.Refresh's default.
+const DefaultRefresh = time.Second
+
+// encodedRequest is the request body of one stretch of simulated time.
+type encodedRequest struct {
+	at   time.Time
+	body []byte
+}
+
+// body returns the encoded request for simulated time now.
+func (o *Optimizer) body(now time.Time) ([]byte, error) {
+	refresh := o.Refresh
+	if refresh <= 0 {
+		refresh = DefaultRefresh
+	}
+	at := now.Truncate(refresh)
+	if c := o.cache.Load(); c != nil && c.at.Equal(at) {
+		return c.body, nil
+	}
+	b, err := json.Marshal(o.Fleet.NextRequest(at))
+	if err != nil {
+		return nil, err
+	}
+	o.cache.Store(&encodedRequest{at: at, body: b})
+	return b, nil
+}
+
+// answerBuffers recycles the buffers answers are read into.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // NewHTTPClient returns a client sized for maxConns concurrent requests to
 // one host, with the request timeout given.
@@ -72,7 +113,7 @@ func (o *Optimizer) Optimize(ctx context.Context) Result {
 	if o.Clock != nil {
 		now = o.Clock(now)
 	}
-	body, err := json.Marshal(o.Fleet.NextRequest(now))
+	body, err := o.body(now)
 	if err != nil {
 		return Result{Error: "encode request: " + err.Error()}
 	}
@@ -90,29 +131,167 @@ func (o *Optimizer) Optimize(ctx context.Context) Result {
 		return Result{Service: time.Since(start), Error: shortError(err), TimedOut: isTimeout(err)}
 	}
 	defer resp.Body.Close()
-	var out struct {
-		Replica            string                 `json:"replica"`
-		PerformanceMetrics api.PerformanceMetrics `json:"performance_metrics"`
-		Error              string                 `json:"error"`
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer answerBuffers.Put(buf)
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxAnswerBytes))
 	r := Result{Service: time.Since(start), Status: resp.StatusCode, Replica: resp.Header.Get("X-GL001-Replica")}
 	if err != nil {
 		r.Error = "read answer: " + shortError(err)
 		return r
 	}
-	if jerr := json.Unmarshal(data, &out); jerr == nil {
-		if out.Replica != "" {
-			r.Replica = out.Replica
-		}
-		r.HeatOptimization = time.Duration(out.PerformanceMetrics.SolveTimeMS * float64(time.Millisecond))
-	}
+	data := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
+		var out struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(data, &out)
 		r.Error = fmt.Sprintf("%s: %s", resp.Status, firstLine(out.Error, data))
 		return r
 	}
+	if a, ok := readAnswer(data); ok {
+		if a.replica != "" {
+			r.Replica = a.replica
+		}
+		r.HeatOptimization = time.Duration(a.solveTimeMS * float64(time.Millisecond))
+	}
 	r.OK = true
 	return r
+}
+
+// maxAnswerBytes bounds an answer read into memory.
+const maxAnswerBytes = 16 << 20
+
+// answer is what the load side reads of an optimization answer.
+type answer struct {
+	replica     string
+	solveTimeMS float64
+}
+
+// readAnswer reads replica and performance_metrics.solve_time_ms from the
+// top level of an answer. It finds the two members with one scan over the
+// bytes and decodes only their values: decoding the whole answer (the
+// dispatch is most of its bytes) would scan it twice and build every
+// value, which made reading answers a third of the generator's CPU. ok is
+// false when data is not a well-formed JSON object at the top.
+func readAnswer(data []byte) (a answer, ok bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return a, false
+	}
+	i++
+	var pm api.PerformanceMetrics // merged over repeats, as encoding/json does
+	for {
+		i = skipSpace(data, i)
+		if i < len(data) && data[i] == '}' {
+			return a, true
+		}
+		keyStart := i
+		keyEnd, ok := stringEnd(data, keyStart)
+		if !ok {
+			return a, false
+		}
+		key := data[keyStart+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 { // an escaped key: read it as encoding/json does
+			var k string
+			if json.Unmarshal(data[keyStart:keyEnd], &k) != nil {
+				return a, false
+			}
+			key = []byte(k)
+		}
+		i = skipSpace(data, keyEnd)
+		if i >= len(data) || data[i] != ':' {
+			return a, false
+		}
+		start := skipSpace(data, i+1)
+		end, ok := valueEnd(data, start)
+		if !ok {
+			return a, false
+		}
+		switch {
+		case bytes.EqualFold(key, []byte("replica")): // encoding/json matches keys without case
+			if json.Unmarshal(data[start:end], &a.replica) != nil {
+				return a, false
+			}
+		case bytes.EqualFold(key, []byte("performance_metrics")):
+			if json.Unmarshal(data[start:end], &pm) != nil {
+				return a, false
+			}
+			a.solveTimeMS = pm.SolveTimeMS
+		}
+		i = skipSpace(data, end)
+		switch {
+		case i < len(data) && data[i] == ',':
+			i++
+		case i < len(data) && data[i] == '}':
+			return a, true
+		default:
+			return a, false
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string starting at b[i].
+func stringEnd(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return 0, false
+	}
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i]:
+// a string, or an object or array (brackets counted outside strings), or
+// a scalar up to the next delimiter.
+func valueEnd(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				end, ok := stringEnd(b, i)
+				if !ok {
+					return 0, false
+				}
+				i = end
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1, true
+				}
+			}
+			i++
+		}
+		return 0, false
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
+		j++
+	}
+	return j, j > i
 }
 
 // Coordinator publishes coordination events from the fleet's agents on
