@@ -60,6 +60,12 @@ func (r *run) loop(ctx context.Context, iw *metrics.IntervalWriter, samplers *sa
 				iv.Extra[record.SamplesKey] = b
 			}
 		}
+		if r.out != nil {
+			if err := r.out.Flush(); err != nil && writeErr == nil {
+				writeErr = err
+				r.o.Logger.Error("cannot write the k6 JSON output; the run goes on", "file", r.o.JSONOut, "err", err)
+			}
+		}
 		if err := iw.Write(iv); err != nil && writeErr == nil {
 			writeErr = err
 			r.o.Logger.Error("cannot write intervals; the run goes on", "file", filepath.Join(r.o.OutDir, intervalFile), "err", err)

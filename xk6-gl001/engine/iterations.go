@@ -43,16 +43,19 @@ func (t tags) get(key string) string {
 	return ""
 }
 
-// asMap is t for the k6 JSON output: the tags the sample carries.
-func (t tags) asMap() map[string]string {
-	m := make(map[string]string, 5)
-	for _, k := range record.Tags() {
+// pairs appends the tags the sample carries to dst, in record.Tags order,
+// for the k6 JSON output.
+func (t tags) pairs(dst []metrics.Tag) []metrics.Tag {
+	for _, k := range tagKeys {
 		if v := t.get(k); v != "" {
-			m[k] = v
+			dst = append(dst, metrics.Tag{Key: k, Value: v})
 		}
 	}
-	return m
+	return dst
 }
+
+// tagKeys is record.Tags, read once.
+var tagKeys = record.Tags()
 
 // submetric is a thresholded "metric{tag:value,…}": every sample of its
 // base metric whose tags match all of filters is also recorded into m.
@@ -106,7 +109,8 @@ func (r *run) sample(name string, at time.Time, v float64, t tags) {
 		}
 	}
 	if r.out != nil {
-		_ = r.out.Add(m, at, v, t.asMap()) // an output error surfaces at Close
+		var buf [5]metrics.Tag
+		_ = r.out.Add(m, at, v, t.pairs(buf[:0])) // an output error surfaces at Close
 	}
 }
 

@@ -97,16 +97,19 @@ func BenchmarkWriteInterval(b *testing.B) {
 	}
 }
 
-// BenchmarkJSONOutputAdd measures one --out json Point line.
+// BenchmarkJSONOutputAdd measures one --out json Point line, from every
+// core at once.
 func BenchmarkJSONOutputAdd(b *testing.B) {
 	r := metrics.NewRegistry(t0)
 	m := r.MustNew("gl001_optimize_duration", metrics.Trend, metrics.Time)
 	o := metrics.NewJSONOutput(io.Discard)
-	tags := map[string]string{"scenario": "optimize", "plant": "plant-03", "status": "200"}
+	tags := []metrics.Tag{{"plant", "plant-03"}, {"scenario", "optimize"}, {"status", "200"}}
 	b.ReportAllocs()
-	for b.Loop() {
-		_ = o.Add(m, t0, 12.5, tags)
-	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_ = o.Add(m, t0, 12.5, tags)
+		}
+	})
 }
 
 // BenchmarkReadIntervals measures rebuilding totals from a file, per interval.

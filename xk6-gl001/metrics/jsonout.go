@@ -10,7 +10,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,22 +27,50 @@ var ErrClosed = errors.New("json output closed")
 //	{"type":"Point","data":{"time":"2026-01-02T15:04:05.123456789+01:00","value":3,"tags":{"scenario":"plants"}},"metric":"vus"}
 //
 // time is RFC 3339 with nanoseconds and the zone offset of the time given.
-// Output is buffered; Flush or Close writes it out. A JSONOutput is safe for
-// concurrent use; samples appear in the order Add was called.
+//
+// A JSONOutput is safe for concurrent use and adds no lock shared by every
+// recording goroutine: Point lines are encoded into one of a fixed set of
+// shard buffers (picked per P, as Registry does), which are written out
+// when one passes shardBytes and at every Flush. So memory is bounded by
+// the shards, whatever the run's length; a metric's Metric line comes
+// before its Point lines; Point lines from one goroutine keep their order,
+// and lines from different goroutines may interleave out of time order,
+// as k6's own output's do. Flush (call it each interval) or Close writes
+// everything out.
 type JSONOutput struct {
-	mu         sync.Mutex
+	shards []jsonShard
+	pick   sync.Pool     // of *jsonShard
+	next   atomic.Uint32 // round robin for pick.New
+	seen   sync.Map      // metric name → true once its Metric line is out
+
+	mu         sync.Mutex // guards the fields below; held while writing to w
 	bw         *bufio.Writer
 	closers    []io.Closer // closed in order by Close
-	seen       map[string]bool
 	thresholds map[string][]string
-	buf        []byte
-	tagKeys    []string
 	err        error // sticky
 }
 
+// jsonShard buffers encoded Point lines.
+type jsonShard struct {
+	mu  sync.Mutex
+	buf []byte
+	_   [40]byte // keeps two shards' locks off one cache line
+}
+
+// shardBytes is how much a shard buffers before its adder writes it out.
+const shardBytes = 64 << 10
+
+// shardBuffers recycles the buffers shards swap out when full.
+var shardBuffers = sync.Pool{New: func() any { b := make([]byte, 0, shardBytes+4<<10); return &b }}
+
+// Tag is one tag of a Point line.
+type Tag struct{ Key, Value string }
+
 // NewJSONOutput writes to w. Close flushes but does not close w.
 func NewJSONOutput(w io.Writer) *JSONOutput {
-	return &JSONOutput{bw: bufio.NewWriterSize(w, 64<<10), seen: map[string]bool{}}
+	o := &JSONOutput{bw: bufio.NewWriterSize(w, 64<<10), shards: make([]jsonShard, max(4, 2*runtime.GOMAXPROCS(0)))}
+	o.pick.New = func() any { return &o.shards[int(o.next.Add(1))%len(o.shards)] }
+	return o
 }
 
 // CreateJSONOutput creates (or truncates) path, gzip-compressed when the name
@@ -69,78 +99,150 @@ func (o *JSONOutput) SetThresholds(th map[string][]string) {
 	o.thresholds = th
 }
 
-// Add writes one sample of m taken at t. tags may be nil. A NaN or ±Inf value
-// cannot be written as JSON and is an error.
-func (o *JSONOutput) Add(m *Metric, t time.Time, value float64, tags map[string]string) error {
+// Add writes one sample of m taken at t, with tags in the order given
+// (nil for none). A NaN or ±Inf value cannot be written as JSON and is an
+// error; so is an Add after Close. A write error is returned by a later
+// Add, Flush or Close.
+func (o *JSONOutput) Add(m *Metric, t time.Time, value float64, tags []Tag) error {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		return fmt.Errorf("json output: metric %q: value %v is not finite", m.Name, value)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.err != nil {
-		return o.err
-	}
-	b := o.buf[:0]
-	if !o.seen[m.Name] {
-		o.seen[m.Name] = true
-		b = append(b, `{"type":"Metric","data":{"name":`...)
-		b = appendJSONString(b, m.Name)
-		b = append(b, `,"type":"`...)
-		b = append(b, m.Type.String()...)
-		b = append(b, `","contains":"`...)
-		b = append(b, m.Contains.String()...)
-		b = append(b, `","thresholds":[`...)
-		for i, th := range o.thresholds[m.Name] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, th)
+	if _, ok := o.seen.Load(m.Name); !ok {
+		if err := o.metricLine(m); err != nil {
+			return err
 		}
-		b = append(b, `],"submetrics":null},"metric":`...)
-		b = appendJSONString(b, m.Name)
-		b = append(b, "}\n"...)
 	}
+	sh := o.pick.Get().(*jsonShard)
+	sh.mu.Lock()
+	b := sh.buf
 	b = append(b, `{"type":"Point","data":{"time":"`...)
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","value":`...)
 	b = appendJSONFloat(b, value)
 	b = append(b, `,"tags":{`...)
-	o.tagKeys = o.tagKeys[:0]
-	for k := range tags {
-		o.tagKeys = append(o.tagKeys, k)
-	}
-	slices.Sort(o.tagKeys)
-	for i, k := range o.tagKeys {
+	for i, tg := range tags {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, tg.Key)
 		b = append(b, ':')
-		b = appendJSONString(b, tags[k])
+		b = appendJSONString(b, tg.Value)
 	}
 	b = append(b, `}},"metric":`...)
 	b = appendJSONString(b, m.Name)
 	b = append(b, "}\n"...)
-	o.buf = b
-	if _, err := o.bw.Write(b); err != nil {
-		o.err = fmt.Errorf("json output: %w", err)
-		return o.err
+	var full *[]byte
+	if len(b) >= shardBytes {
+		lines := b
+		full = &lines
+		b = (*shardBuffers.Get().(*[]byte))[:0]
 	}
-	return nil
+	sh.buf = b
+	sh.mu.Unlock()
+	o.pick.Put(sh)
+	if full != nil {
+		err := o.write(*full)
+		shardBuffers.Put(full)
+		return err
+	}
+	return o.status()
 }
 
-// Flush writes buffered lines to the underlying writer.
-func (o *JSONOutput) Flush() error {
+// AddMap is Add with the tags as a map, written in key order.
+func (o *JSONOutput) AddMap(m *Metric, t time.Time, value float64, tags map[string]string) error {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	ts := make([]Tag, len(keys))
+	for i, k := range keys {
+		ts[i] = Tag{k, tags[k]}
+	}
+	return o.Add(m, t, value, ts)
+}
+
+// metricLine writes m's Metric line, once.
+func (o *JSONOutput) metricLine(m *Metric) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.err != nil {
 		return o.err
 	}
-	if err := o.bw.Flush(); err != nil {
+	if _, done := o.seen.Load(m.Name); done {
+		return nil
+	}
+	b := append([]byte(nil), `{"type":"Metric","data":{"name":`...)
+	b = appendJSONString(b, m.Name)
+	b = append(b, `,"type":"`...)
+	b = append(b, m.Type.String()...)
+	b = append(b, `","contains":"`...)
+	b = append(b, m.Contains.String()...)
+	b = append(b, `","thresholds":[`...)
+	for i, th := range o.thresholds[m.Name] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, th)
+	}
+	b = append(b, `],"submetrics":null},"metric":`...)
+	b = appendJSONString(b, m.Name)
+	b = append(b, "}\n"...)
+	if _, err := o.bw.Write(b); err != nil {
 		o.err = fmt.Errorf("json output: %w", err)
 		return o.err
 	}
+	o.seen.Store(m.Name, true)
 	return nil
+}
+
+// write writes one shard's lines.
+func (o *JSONOutput) write(b []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return o.err
+	}
+	if _, err := o.bw.Write(b); err != nil {
+		o.err = fmt.Errorf("json output: %w", err)
+	}
+	return o.err
+}
+
+func (o *JSONOutput) status() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// drain writes every shard's lines to bw. The caller holds o.mu.
+func (o *JSONOutput) drain() {
+	for i := range o.shards {
+		sh := &o.shards[i]
+		sh.mu.Lock()
+		b := sh.buf
+		sh.buf = nil
+		sh.mu.Unlock()
+		if len(b) > 0 && o.err == nil {
+			if _, err := o.bw.Write(b); err != nil {
+				o.err = fmt.Errorf("json output: %w", err)
+			}
+		}
+	}
+}
+
+// Flush writes every buffered line to the underlying writer.
+func (o *JSONOutput) Flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.drain()
+	if o.err != nil {
+		return o.err
+	}
+	if err := o.bw.Flush(); err != nil {
+		o.err = fmt.Errorf("json output: %w", err)
+	}
+	return o.err
 }
 
 // Close flushes and, for CreateJSONOutput, closes the file. It is safe to
@@ -151,6 +253,7 @@ func (o *JSONOutput) Close() error {
 	if errors.Is(o.err, ErrClosed) {
 		return nil
 	}
+	o.drain()
 	var errs []error
 	if o.err == nil {
 		if err := o.bw.Flush(); err != nil {

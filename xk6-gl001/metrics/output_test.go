@@ -116,7 +116,7 @@ func TestJSONOutputGolden(t *testing.T) {
 		{m.optimize, t0, 3e21, nil},
 	}
 	for _, s := range steps {
-		if err := o.Add(s.m, s.at, s.v, s.tags); err != nil {
+		if err := o.AddMap(s.m, s.at, s.v, s.tags); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -176,7 +176,7 @@ func TestJSONOutputConcurrent(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := range 250 {
-				if err := o.Add(m.optimize, t0.Add(time.Duration(i)*time.Millisecond), float64(w*1000+i), map[string]string{"w": "x"}); err != nil {
+				if err := o.Add(m.optimize, t0.Add(time.Duration(i)*time.Millisecond), float64(w*1000+i), []metrics.Tag{{Key: "w", Value: "x"}}); err != nil {
 					t.Error(err)
 				}
 			}
