@@ -8,6 +8,7 @@ package record
 import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 )
 
@@ -112,4 +113,8 @@ type Meta struct {
 	// PublishOnly says coordination events were not acknowledged, so no
 	// publish-to-ack time was measured.
 	PublishOnly bool `json:"publish_only,omitempty"`
+	// ReplicaLimits are the stand-in's per-replica limits and what
+	// enforced them; nil for another target (its pods' limits, with
+	// --kube, are in each sample).
+	ReplicaLimits *api.ReplicaLimits `json:"replica_limits,omitempty"`
 }
