@@ -78,6 +78,11 @@ type Options struct {
 	// rehearse an under-provisioned deployment. Ignored with Target.
 	StandInDBPoolSize  int
 	StandInDBQueryTime time.Duration
+	// StandInCPULimitMillicores and StandInMemoryLimitMiB are each stand-in
+	// replica's enforced limits (simulator.Options); 0 takes
+	// simulator.DefaultLimits. Ignored with Target.
+	StandInCPULimitMillicores int
+	StandInMemoryLimitMiB     int
 }
 
 func (o *Options) defaults() {
@@ -263,6 +268,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		"scenario": o.Scenario, "scenario_file": o.ScenarioFile, "plan": plan, "prediction": out.Prediction,
 		"target": out.Target, "brokers": out.Brokers, "stand_in": out.StandIn, "replicas_running": out.Replicas,
 		"interval_seconds": o.Interval.Seconds(), "version": o.Version, "workers": workersOf(si), "publish_only": o.PublishOnly,
+		"replica_limits": limitsOf(si),
 	})
 	iw, err := metrics.CreateIntervalFile(filepath.Join(o.OutDir, intervalFile), r.reg.Header(meta))
 	if err != nil {
@@ -386,6 +392,7 @@ func startStandIn(ctx context.Context, o Options) (*simulator.StandIn, error) {
 		Plants: o.Scenario.Plants, Agents: o.Scenario.SubAgents, Replicas: o.Scenario.Replicas,
 		Listen: "127.0.0.1:0", Bus: o.Bus, Partitions: o.Scenario.Partitions, Logger: o.Logger,
 		DBPoolSize: o.StandInDBPoolSize, DBQueryTime: o.StandInDBQueryTime,
+		CPULimitMillicores: o.StandInCPULimitMillicores, MemoryLimitMiB: o.StandInMemoryLimitMiB,
 	})
 	if errors.Is(err, simulator.ErrOptions) {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)

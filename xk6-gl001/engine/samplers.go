@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/simulator"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
 )
 
@@ -22,11 +23,11 @@ type KubeOptions struct {
 }
 
 // samplers builds the samplers for this run's target: the stand-in's
-// replica processes from /proc, or pods through the metrics API with
-// Kube; the orchestrator's /metrics and database pool; the consumer lag
-// when there is a Kafka to ask.
+// replica processes from /proc, their percentages of the limits the
+// stand-in enforces, or pods through the metrics API with Kube, theirs of
+// the pods' own limits; the orchestrator's /metrics and database pool; the
+// consumer lag when there is a Kafka to ask.
 func (r *run) samplers(target string, si *simulator.StandIn, brokers []string) (*sampler.Set, error) {
-	pred := r.o.Scenario.Prediction()
 	hc := &http.Client{Timeout: 2 * time.Second}
 	set := &sampler.Set{}
 	switch {
@@ -36,10 +37,9 @@ func (r *run) samplers(target string, si *simulator.StandIn, brokers []string) (
 			return nil, fmt.Errorf("%w: --kube: %w", ErrInput, err)
 		}
 		set.Samplers = append(set.Samplers, &sampler.KubeReplicas{Core: core, Metrics: mc,
-			Namespace: r.o.Kube.Namespace, LabelSelector: r.o.Kube.LabelSelector, HPAName: r.o.Kube.HPAName,
-			CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB})
+			Namespace: r.o.Kube.Namespace, LabelSelector: r.o.Kube.LabelSelector, HPAName: r.o.Kube.HPAName})
 	case si != nil:
-		pr := &sampler.ProcReplicas{CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB,
+		pr := &sampler.ProcReplicas{Limits: si.Limits(),
 			List: func() []sampler.Proc {
 				var ps []sampler.Proc
 				for _, rep := range si.Replicas() {
@@ -64,4 +64,14 @@ func (r *run) samplers(target string, si *simulator.StandIn, brokers []string) (
 		set.Samplers = append(set.Samplers, &sampler.KafkaLag{Config: cfg})
 	}
 	return set, nil
+}
+
+// limitsOf is the stand-in's replica limits, for the run's header; nil for
+// a target the run cannot look inside.
+func limitsOf(si *simulator.StandIn) *api.ReplicaLimits {
+	if si == nil {
+		return nil
+	}
+	l := si.Limits()
+	return &l
 }
