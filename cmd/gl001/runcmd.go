@@ -23,6 +23,7 @@ const exitThresholds = 99
 
 func newRunCmd(s streams) *cobra.Command {
 	var (
+		limits   limitFlags
 		o        engine.Options
 		brokers  string
 		outs     []string
@@ -47,11 +48,17 @@ SCENARIO is a scenario file (the guide's scenario.json schema, plus optional
 
 With no --target, run starts the stand-in GL-001 deployment on 127.0.0.1 (the
 scenario's replicas, or the capacity calculator's) with an embedded Kafka
-broker, and stops it at the end.
+broker, and stops it at the end. Each stand-in replica is held by a cgroup to
+--replica-cpu-limit and --replica-memory-limit (see gl001 simulate --help).
 
 While it runs, samplers read every replica's CPU and memory (/proc for the
 stand-in, metrics.k8s.io with --kube), the consumer lag of gl-001-orchestrator,
-the orchestrator's /metrics and its database pool.
+the orchestrator's /metrics and its database pool. CPU and memory percentages
+are of the limits each replica runs under: the stand-in's enforced limits, or
+with --kube the pods' own, read from their spec. The report keeps the capacity
+calculator's figures beside them as the prediction; on the stand-in, CPU and
+memory rehearse the guide's triggers and decision tree, they do not validate
+the calculator's absolute figures.
 
 Writes into the results folder (default results/<test_name>-<UTC time>/):
   intervals.ndjson  one line per interval, flushed as the run goes
@@ -99,6 +106,14 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 			}
 			if kube {
 				o.Kube = &kubeOpts
+			}
+			o.StandInCPULimitMillicores, o.StandInMemoryLimitMiB = limits.cpu.millicores, limits.memory.mib
+			if o.Target != "" {
+				for _, name := range []string{"replica-cpu-limit", "replica-memory-limit"} {
+					if cmd.Flags().Changed(name) {
+						return badInput(fmt.Errorf("--%s applies to the stand-in only: with --target the limits are the pods' own (read with --kube)", name))
+					}
+				}
 			}
 			level := slog.LevelWarn
 			if verbose {
@@ -157,6 +172,7 @@ Exit codes: 0 thresholds passed, 99 a threshold failed (as k6), 2 bad input,
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed iteration and the stand-in's replicas")
 	f.IntVar(&o.StandInDBPoolSize, "db-pool-size", 0, "stand-in only: DB_POOL_SIZE for the whole deployment (0: the calculator's); a small pool rehearses an under-provisioned database")
 	f.DurationVar(&o.StandInDBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
+	limits = addLimitFlags(f, "stand-in only: ")
 	f.BoolVar(&kube, "kube", false, "sample the orchestrator's pods (metrics.k8s.io) and HPA through the Kubernetes API instead of local processes")
 	f.StringVar(&kubeOpts.Kubeconfig, "kubeconfig", "", "kubeconfig file for --kube (empty: in-cluster, then the usual loading rules)")
 	f.StringVar(&kubeOpts.Context, "kube-context", "", "kubeconfig context for --kube")
