@@ -29,6 +29,12 @@ const (
 	StatusNotEnforced RowStatus = "not_enforced"
 )
 
+// MaxCPUReadingOverLimitPercent is how far above an enforced CPU limit a
+// one-interval reading may go and still be the limit: the kernel's CFS
+// hands out quota in 5 ms slices per CPU, and /proc counts CPU time in
+// 10 ms ticks, so a replica held at 100m reads 100m ± 10–20m per second.
+const MaxCPUReadingOverLimitPercent = 125
+
 // Comparison is one row of "Predicted vs observed".
 //
 // For replicas, DB pool and workers, Observed is what was provisioned and
@@ -136,6 +142,12 @@ func usage(u usageRow, lim Limits, standIn bool) Comparison {
 	m, _ := triggers.Lookup(u.trigger)
 	warn, _ := m.Bounds()
 	switch {
+	case share > 100 && u.unit == "m" && share <= MaxCPUReadingOverLimitPercent:
+		// A CFS quota cannot be overrun by more than its slices; what
+		// reads above it is the measurement's granularity.
+		c.Status, c.Margin = StatusTight, fmt.Sprintf("at the limit (reads %s over it)", pct(-*c.MarginPercent))
+		c.Note += fmt.Sprintf("; CPU under an enforced limit can read up to %d%% of it: the kernel hands out quota in 5 ms slices per CPU and counts CPU time in 10 ms ticks",
+			MaxCPUReadingOverLimitPercent)
 	case share > 100:
 		c.Status, c.Margin = StatusOverLimit, fmt.Sprintf("over the limit by %s", pct(-*c.MarginPercent))
 	case share >= warn:

@@ -145,3 +145,17 @@ func TestPodsWithoutACPULimit(t *testing.T) {
 		t.Errorf("a deployment run has a stand-in note: %q", r.StandInNote)
 	}
 }
+
+func TestCPUReadingJustAboveAnEnforcedLimitIsAtTheLimit(t *testing.T) {
+	f := saturatedStandIn()
+	f.cpu = func(i, r int) float64 { return 100 + float64(i%2)*13 } // 100m and 113m under a 100m quota
+	r := report.Evaluate(f.run(t), report.Options{})
+	c := comparison(t, r, "cpu_per_replica")
+	if c.Status != report.StatusTight || c.Margin != "at the limit (reads 13% over it)" || !strings.Contains(c.Note, "5 ms slices") {
+		t.Errorf("cpu row %s %q %q: want at the limit, with why it reads over", c.Status, c.Margin, c.Note)
+	}
+	f.cpu = constant(140)
+	if c := comparison(t, report.Evaluate(f.run(t), report.Options{}), "cpu_per_replica"); c.Status != report.StatusOverLimit {
+		t.Errorf("140m under a 100m limit: %s %q, want over the limit", c.Status, c.Margin)
+	}
+}
