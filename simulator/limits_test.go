@@ -154,6 +154,12 @@ func TestStandInHoldsEveryReplicaToItsLimits(t *testing.T) {
 		}
 	}
 
+	var capView simulator.CapacityView
+	getJSON(t, si.API()+"/api/v1/capacity", &capView)
+	if capView.ReplicaLimits != lim {
+		t.Errorf("/api/v1/capacity replica_limits %+v, want %+v", capView.ReplicaLimits, lim)
+	}
+
 	path := check(si.Replicas()[1].PID, "replica-1")
 	runDir := filepath.Dir(filepath.Join(cpuRoot, path))
 	if err := si.Stop(); err != nil {

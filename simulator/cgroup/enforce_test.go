@@ -168,3 +168,35 @@ func TestMemoryLimitOOMKillsOnThisHost(t *testing.T) {
 		t.Errorf("Exited = %q after %v, want OOMKilled", why, cmd.ProcessState)
 	}
 }
+
+func TestStaleRunIsRemovedOnThisHost(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("not root: cannot make cgroups on this host")
+	}
+	h := Detect("")
+	if h.Version == 0 {
+		t.Skip("this host cannot enforce limits: " + h.Reason)
+	}
+	// A run of a process that has exited: a child we started and reaped.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := fmt.Sprintf("run-%d-%d-1-1", pidNamespace(), cmd.Process.Pid)
+	var dirs []string
+	for _, base := range h.bases() {
+		d := filepath.Join(base, parentDir, stale, "replica-0")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatalf("the host offers %s but: %v", h.Source(), err)
+		}
+		dirs = append(dirs, filepath.Dir(d))
+	}
+	realGroup(t, Limits{CPUMillicores: 100, MemoryMiB: 64}) // NewGroup sweeps stale runs
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("stale %s not removed: %v", d, err)
+			_ = os.Remove(filepath.Join(d, "replica-0"))
+			_ = os.Remove(d)
+		}
+	}
+}
