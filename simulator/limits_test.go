@@ -107,7 +107,7 @@ func TestStandInHoldsEveryReplicaToItsLimits(t *testing.T) {
 	}
 	check := func(pid int, id string) string {
 		path := cgroupOf(t, pid, cpuController)
-		if !strings.Contains(path, "/gl001/run-") || !strings.HasSuffix(path, "/"+id) {
+		if !strings.Contains(path, "/gl001-run-") || !strings.HasSuffix(path, "/"+id) {
 			t.Fatalf("%s (pid %d) is in cgroup %q, not in this run's", id, pid, path)
 		}
 		return path

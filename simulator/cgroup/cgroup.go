@@ -11,10 +11,12 @@
 // nothing, with the reason. A Group is one stand-in's cgroups, one per
 // replica, at
 //
-//	<base>/gl001/run-<pid namespace>-<pid>-<start ticks>-<n>/<replica id>
+//	<base>/gl001-run-<pid namespace>-<pid>-<start ticks>-<n>/<replica id>
 //
 // where <base> is this process's own cgroup in each hierarchy, so the
 // replicas stay inside whatever limits this process already lives under.
+// The run's directory weighs as many processes as it has replicas, so on
+// a busy machine the replicas share the CPU as they would unconfined.
 // gl001 touches nothing but directories it names so: Close removes the
 // group's own, and NewGroup removes those a killed run left behind (their
 // owning process, in this pid namespace, is gone) when no process is left

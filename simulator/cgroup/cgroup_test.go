@@ -98,14 +98,19 @@ func TestGroupV1WritesLimitsAndPids(t *testing.T) {
 	if err := g.Confine("replica-0", 4242); err != nil {
 		t.Fatal(err)
 	}
-	cpu := filepath.Join(root, "cpu", parentDir, g.name, "replica-0")
-	mem := filepath.Join(root, "memory", parentDir, g.name, "replica-0")
+	if err := g.Prepare("replica-1"); err != nil {
+		t.Fatal(err)
+	}
+	cpu := filepath.Join(root, "cpu", g.name, "replica-0")
+	mem := filepath.Join(root, "memory", g.name, "replica-0")
 	for path, want := range map[string]string{
 		filepath.Join(cpu, "cpu.cfs_period_us"):     "100000",
 		filepath.Join(cpu, "cpu.cfs_quota_us"):      "25000",
 		filepath.Join(cpu, "cgroup.procs"):          "4242",
 		filepath.Join(mem, "memory.limit_in_bytes"): strconv.Itoa(256 << 20),
 		filepath.Join(mem, "cgroup.procs"):          "4242",
+		// Two replicas weigh as two processes on a busy machine.
+		filepath.Join(root, "cpu", g.name, "cpu.shares"): "2048",
 	} {
 		if got := read(t, path); got != want {
 			t.Errorf("%s = %q, want %q", path, got, want)
@@ -120,7 +125,7 @@ func TestGroupV1WritesLimitsAndPids(t *testing.T) {
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{filepath.Join(root, "cpu", parentDir), filepath.Join(root, "memory", parentDir)} {
+	for _, d := range []string{filepath.Join(root, "cpu", g.name), filepath.Join(root, "memory", g.name)} {
 		if _, err := os.Stat(d); !os.IsNotExist(err) {
 			t.Errorf("%s left after Close: %v", d, err)
 		}
@@ -143,14 +148,14 @@ func TestGroupV2DelegatesControllers(t *testing.T) {
 	if err := g.Confine("replica-1", 77); err != nil {
 		t.Fatal(err)
 	}
-	run := filepath.Join(root, parentDir, g.name)
+	run := filepath.Join(root, g.name)
 	for path, want := range map[string]string{
-		filepath.Join(root, "cgroup.subtree_control"):            "+cpu +memory",
-		filepath.Join(root, parentDir, "cgroup.subtree_control"): "+cpu +memory",
-		filepath.Join(run, "cgroup.subtree_control"):             "+cpu +memory",
-		filepath.Join(run, "replica-1", "cpu.max"):               "10000 100000",
-		filepath.Join(run, "replica-1", "memory.max"):            strconv.Itoa(64 << 20),
-		filepath.Join(run, "replica-1", "cgroup.procs"):          "77",
+		filepath.Join(root, "cgroup.subtree_control"):   "+cpu +memory",
+		filepath.Join(run, "cgroup.subtree_control"):    "+cpu +memory",
+		filepath.Join(run, "cpu.weight"):                "100",
+		filepath.Join(run, "replica-1", "cpu.max"):      "10000 100000",
+		filepath.Join(run, "replica-1", "memory.max"):   strconv.Itoa(64 << 20),
+		filepath.Join(run, "replica-1", "cgroup.procs"): "77",
 	} {
 		if got := read(t, path); got != want {
 			t.Errorf("%s = %q, want %q", path, got, want)
@@ -161,14 +166,22 @@ func TestGroupV2DelegatesControllers(t *testing.T) {
 	}
 }
 
-func TestGroupFailsWhereItCannotWrite(t *testing.T) {
-	root := fakeV1(t)
-	mkfiles(t, root, map[string]string{"cpu/" + parentDir: "a file where the directory should be"})
-	if _, err := Detect(root).NewGroup(Limits{CPUMillicores: 100, MemoryMiB: 64}, nil); err == nil || !strings.Contains(err.Error(), "cannot make") {
-		t.Errorf("NewGroup: %v, want it to say which directory it cannot make", err)
+func TestGroupFailsWhereControllersCannotBeDelegated(t *testing.T) {
+	root := t.TempDir()
+	mkfiles(t, root, map[string]string{"cgroup.controllers": "cpu memory"})
+	// A control file the kernel would refuse to write.
+	if err := os.Mkdir(filepath.Join(root, "cgroup.subtree_control"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "memory", parentDir)); !os.IsNotExist(err) {
-		t.Errorf("a failed NewGroup left %s: %v", filepath.Join(root, "memory", parentDir), err)
+	_, err := Detect(root).NewGroup(Limits{CPUMillicores: 100, MemoryMiB: 64}, nil)
+	if err == nil || !strings.Contains(err.Error(), "cannot pass the cpu and memory controllers to the children of "+root) {
+		t.Errorf("NewGroup: %v, want it to say it cannot delegate the controllers", err)
+	}
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "gl001-run-") {
+			t.Errorf("a failed NewGroup left %s", e.Name())
+		}
 	}
 }
 
@@ -179,7 +192,7 @@ func TestExitedTellsOOMKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	mem := filepath.Join(root, "memory", parentDir, g.name, "replica-0")
+	mem := filepath.Join(root, "memory", g.name, "replica-0")
 	mkfiles(t, mem, map[string]string{"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", "memory.failcnt": "5"})
 	if err := g.Prepare("replica-0"); err != nil {
 		t.Fatal(err)
@@ -210,16 +223,17 @@ func TestNewGroupRemovesOnlyStaleRunsOfItsNamespace(t *testing.T) {
 	}
 	ns := pidNamespace()
 	names := map[string]bool{ // name → should survive
-		"run-" + u(ns) + "-" + strconv.Itoa(dead) + "-12345-1":                               false, // owner gone
-		"run-" + u(ns) + "-" + strconv.Itoa(os.Getpid()) + "-1-1":                            false, // pid reused: another start time
-		"run-" + u(ns) + "-" + strconv.Itoa(os.Getpid()) + "-" + u(self.StartTicks) + "-999": true,  // a live run of this process
-		"run-" + u(ns+1) + "-" + strconv.Itoa(dead) + "-12345-1":                             true,  // another pid namespace: cannot tell
-		"kubepods":    true, // not ours
-		"run-x-1-2-3": true, // not our pattern
+		"gl001-run-" + u(ns) + "-" + strconv.Itoa(dead) + "-12345-1":                               false, // owner gone
+		"gl001-run-" + u(ns) + "-" + strconv.Itoa(os.Getpid()) + "-1-1":                            false, // pid reused: another start time
+		"gl001-run-" + u(ns) + "-" + strconv.Itoa(os.Getpid()) + "-" + u(self.StartTicks) + "-999": true,  // a live run of this process
+		"gl001-run-" + u(ns+1) + "-" + strconv.Itoa(dead) + "-12345-1":                             true,  // another pid namespace: cannot tell
+		"kubepods":          true, // not ours
+		"gl001-run-x-1-2-3": true, // not our pattern
+		"run-" + u(ns) + "-" + strconv.Itoa(dead) + "-12345-1": true, // not our prefix
 	}
 	for name := range names {
 		for _, ctl := range []string{"cpu", "memory"} {
-			mkfiles(t, filepath.Join(root, ctl, parentDir, name, "replica-0"), map[string]string{"cgroup.procs": ""})
+			mkfiles(t, filepath.Join(root, ctl, name, "replica-0"), map[string]string{"cgroup.procs": ""})
 		}
 	}
 	g, err := Detect(root).NewGroup(Limits{CPUMillicores: 100, MemoryMiB: 64}, nil)
@@ -229,7 +243,7 @@ func TestNewGroupRemovesOnlyStaleRunsOfItsNamespace(t *testing.T) {
 	defer g.Close()
 	for name, survive := range names {
 		for _, ctl := range []string{"cpu", "memory"} {
-			_, err := os.Stat(filepath.Join(root, ctl, parentDir, name))
+			_, err := os.Stat(filepath.Join(root, ctl, name))
 			if survive != (err == nil) {
 				t.Errorf("%s/%s: exists %v, want %v", ctl, name, err == nil, survive)
 			}

@@ -84,8 +84,8 @@ func realGroup(t *testing.T, l Limits) *Group {
 			t.Error(err)
 		}
 		for _, base := range h.bases() {
-			if _, err := os.Stat(filepath.Join(base, parentDir, g.name)); !os.IsNotExist(err) {
-				t.Errorf("%s left after Close", filepath.Join(base, parentDir, g.name))
+			if _, err := os.Stat(filepath.Join(base, g.name)); !os.IsNotExist(err) {
+				t.Errorf("%s left after Close", filepath.Join(base, g.name))
 			}
 		}
 	})
@@ -99,7 +99,7 @@ func startConfined(t *testing.T, g *Group, id, mode string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperWaitEnv+"="+parentDir+"/"+g.name+"/"+id)
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode, helperWaitEnv+"="+g.name+"/"+id)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -182,10 +182,10 @@ func TestStaleRunIsRemovedOnThisHost(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	stale := fmt.Sprintf("run-%d-%d-1-1", pidNamespace(), cmd.Process.Pid)
+	stale := fmt.Sprintf("gl001-run-%d-%d-1-1", pidNamespace(), cmd.Process.Pid)
 	var dirs []string
 	for _, base := range h.bases() {
-		d := filepath.Join(base, parentDir, stale, "replica-0")
+		d := filepath.Join(base, stale, "replica-0")
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatalf("the host offers %s but: %v", h.Source(), err)
 		}

@@ -19,14 +19,17 @@ import (
 	"github.com/greenlang/gl001/simulator/procfs"
 )
 
-// parentDir is the directory under each base that holds every gl001 run's
-// cgroups.
-const parentDir = "gl001"
+// runName is the name of one Group's directory under each base: pid
+// namespace inode, the owning process's pid and start time (clock ticks
+// after boot), and a sequence number within that process.
+var runName = regexp.MustCompile(`^gl001-run-(\d+)-(\d+)-(\d+)-(\d+)$`)
 
-// runName is the name of one Group's directory: pid namespace inode, the
-// owning process's pid and start time (clock ticks after boot), and a
-// sequence number within that process.
-var runName = regexp.MustCompile(`^run-(\d+)-(\d+)-(\d+)-(\d+)$`)
+// The CPU weight of one process competing on its own (v1 cpu.shares,
+// v2 cpu.weight), and the most a cgroup may have.
+const (
+	sharesV1, maxSharesV1 = 1024, 262144
+	weightV2, maxWeightV2 = 100, 10000
+)
 
 // validID is what a replica id must look like to name a directory.
 var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -44,7 +47,7 @@ const removeWait = 2 * time.Second
 type Group struct {
 	h      Hierarchy
 	limits Limits
-	name   string // run-…
+	name   string // gl001-run-…
 	log    *slog.Logger
 
 	mu       sync.Mutex
@@ -78,18 +81,10 @@ func (h Hierarchy) NewGroup(l Limits, log *slog.Logger) (*Group, error) {
 	}
 	g := &Group{
 		h: h, limits: l, log: log, replicas: map[string]*counters{},
-		name: fmt.Sprintf("run-%d-%d-%d-%d", pidNamespace(), os.Getpid(), self.StartTicks, groupSeq.Add(1)),
+		name: fmt.Sprintf("gl001-run-%d-%d-%d-%d", pidNamespace(), os.Getpid(), self.StartTicks, groupSeq.Add(1)),
 	}
 	g.removeStale()
-	// Another run's Close may remove the shared parent between our MkdirAll
-	// and our Mkdir; try again then.
-	for attempt := 0; ; attempt++ {
-		err = g.makeRunDirs()
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 3 {
-			break
-		}
-	}
-	if err != nil {
+	if err := g.makeRunDirs(); err != nil {
 		g.removeRunDirs()
 		return nil, err
 	}
@@ -112,22 +107,13 @@ func (h Hierarchy) bases() []string {
 
 func (g *Group) makeRunDirs() error {
 	for _, base := range g.h.bases() {
-		parent := filepath.Join(base, parentDir)
 		if g.h.Version == 2 {
 			if err := enableControllers(base); err != nil {
 				return err
 			}
 		}
-		if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("cgroup: cannot make %s: %w", parent, err)
-		}
-		if g.h.Version == 2 {
-			if err := enableControllers(parent); err != nil {
-				return err
-			}
-		}
-		dir := filepath.Join(parent, g.name) // ours alone: an earlier attempt may have made it
-		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		dir := filepath.Join(base, g.name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
 			return fmt.Errorf("cgroup: cannot make %s: %w", dir, err)
 		}
 		if g.h.Version == 2 {
@@ -155,7 +141,7 @@ func enableControllers(dir string) error {
 // dirs are replica id's cgroup directories: cpu and memory for v1, the
 // one for v2.
 func (g *Group) dirs(id string) (cpu, mem string) {
-	return filepath.Join(g.h.cpuBase, parentDir, g.name, id), filepath.Join(g.h.memBase, parentDir, g.name, id)
+	return filepath.Join(g.h.cpuBase, g.name, id), filepath.Join(g.h.memBase, g.name, id)
 }
 
 // Prepare readies replica id's cgroup for a start of its process: it makes
@@ -207,7 +193,23 @@ func (g *Group) Prepare(id string) error {
 	}
 	c := g.readCounters(mem)
 	g.replicas[id] = &c
+	g.weigh()
 	return nil
+}
+
+// weigh gives the run's directory the CPU weight of as many processes as
+// it has replicas, so that where the machine is short of CPU the replicas
+// together get what they would as separate processes, not one process's
+// share. It is best effort: a weight the kernel refuses changes only how
+// the replicas share a busy machine, never their limits.
+func (g *Group) weigh() {
+	n := int64(len(g.replicas))
+	run := filepath.Join(g.h.cpuBase, g.name)
+	if g.h.Version == 1 {
+		_ = writeFile(filepath.Join(run, "cpu.shares"), strconv.FormatInt(min(n*sharesV1, maxSharesV1), 10))
+	} else {
+		_ = writeFile(filepath.Join(run, "cpu.weight"), strconv.FormatInt(min(n*weightV2, maxWeightV2), 10))
+	}
 }
 
 // Confine moves process pid, just started for replica id, into its
@@ -326,8 +328,7 @@ func (g *Group) Stats(id string) (Stats, error) {
 	return s, nil
 }
 
-// Close removes every replica cgroup of g and g's directory, and the
-// shared gl001 directory if nothing else is left in it. Call it once the
+// Close removes every replica cgroup of g and g's directory. Call it once the
 // replicas' processes have been reaped; the kernel may hold a cgroup for
 // a moment after its last process exits, so Close retries for up to 2 s.
 // Safe to call more than once.
@@ -354,11 +355,9 @@ func (g *Group) Close() error {
 func (g *Group) removeRunDirs() error {
 	var errs []error
 	for _, base := range g.h.bases() {
-		parent := filepath.Join(base, parentDir)
-		if err := removeCgroup(filepath.Join(parent, g.name), removeWait); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := removeCgroup(filepath.Join(base, g.name), removeWait); err != nil {
 			errs = append(errs, err)
 		}
-		_ = os.Remove(parent) // fails while another run still has a directory there
 	}
 	return errors.Join(errs...)
 }
@@ -369,8 +368,7 @@ func (g *Group) removeRunDirs() error {
 func (g *Group) removeStale() {
 	ns := pidNamespace()
 	for _, base := range g.h.bases() {
-		parent := filepath.Join(base, parentDir)
-		entries, err := os.ReadDir(parent)
+		entries, err := os.ReadDir(base)
 		if err != nil {
 			continue
 		}
@@ -385,7 +383,7 @@ func (g *Group) removeStale() {
 			if owner != ns || alive(pid, start) {
 				continue
 			}
-			dir := filepath.Join(parent, e.Name())
+			dir := filepath.Join(base, e.Name())
 			if err := removeTree(dir); err != nil {
 				g.log.Warn("stale gl001 cgroup left in place", "dir", dir, "err", err)
 				continue
