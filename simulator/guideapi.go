@@ -30,6 +30,7 @@ import (
 type frontDoor struct {
 	sup        *supervisor.Supervisor
 	prediction capacity.Prediction
+	limits     api.ReplicaLimits
 	client     *http.Client
 	paths      api.Paths // the profile's: what it serves, what it asks the replicas
 
@@ -215,9 +216,11 @@ func (f *frontDoor) database(w http.ResponseWriter, req *http.Request) {
 }
 
 // CapacityView is GET /api/v1/capacity: what the calculator predicts for
-// the simulated fleet beside what is running.
+// the simulated fleet beside what is running, and the per-replica limits
+// the replicas run under.
 type CapacityView struct {
 	Predicted       capacity.Prediction `json:"predicted"`
+	ReplicaLimits   api.ReplicaLimits   `json:"replica_limits"`
 	ReplicasRunning int                 `json:"replicas_running"`
 	ReplicasUp      int                 `json:"replicas_up"`
 	Replicas        []api.Replica       `json:"replicas"`
@@ -227,7 +230,7 @@ type CapacityView struct {
 func (f *frontDoor) capacity(w http.ResponseWriter, _ *http.Request) {
 	rs := f.sup.Replicas()
 	writeJSON(w, http.StatusOK, CapacityView{
-		Predicted: f.prediction, ReplicasRunning: len(rs), ReplicasUp: len(f.sup.Live()),
+		Predicted: f.prediction, ReplicaLimits: f.limits, ReplicasRunning: len(rs), ReplicasUp: len(f.sup.Live()),
 		Replicas: rs, MaxPlants: f.prediction.Plants,
 	})
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/bus"
+	"github.com/greenlang/gl001/simulator/cgroup"
 	"github.com/greenlang/gl001/simulator/dbpool"
 	"github.com/greenlang/gl001/simulator/orchestrator"
 	"github.com/greenlang/gl001/simulator/supervisor"
@@ -54,6 +55,16 @@ type Options struct {
 	// and metrics; the guide's when its Name is empty.
 	Profile api.Profile
 
+	// CPULimitMillicores and MemoryLimitMiB are each replica's limits,
+	// enforced on its process by a cgroup as the kubelet enforces a pod's
+	// (see package cgroup); 0 takes DefaultLimits. Where this host cannot
+	// enforce them the replicas run without, and Limits says so and why.
+	CPULimitMillicores int
+	MemoryLimitMiB     int
+	// CgroupRoot is where the cgroup hierarchies are mounted;
+	// cgroup.DefaultRoot when empty.
+	CgroupRoot string
+
 	// APIToken is the bearer token POST /api/v1/test/load-test requires;
 	// empty turns the endpoint off.
 	APIToken string
@@ -73,6 +84,51 @@ const (
 	DefaultPartitions = 12
 	DefaultWorkers    = 4
 )
+
+// The range of a replica's limits. A replica's Go runtime, HTTP server,
+// Kafka clients and metrics take about 45 MiB resident before any load;
+// below MinReplicaMemoryMiB it would be OOM-killed before it serves.
+const (
+	MinReplicaCPUMillicores = cgroup.MinCPUMillicores
+	MaxReplicaCPUMillicores = 256_000
+	MinReplicaMemoryMiB     = 64
+	MaxReplicaMemoryMiB     = 1 << 20 // 1 TiB
+)
+
+// The floors of DefaultLimits.
+const (
+	DefaultMinCPUMillicores = 100
+	DefaultMinMemoryMiB     = 128
+)
+
+// DefaultLimits is the per-replica limits the stand-in enforces when
+// none are given: what this machine can honour for replicas replicas,
+// and never more than the calculator's per-replica limits (pred):
+//
+//	CPU    = min(calculator's, max(100m,  ⌊cpuCapacity ÷ replicas⌋))
+//	memory = min(calculator's, max(128Mi, ⌊memoryCapacity ÷ 2 ÷ replicas⌋))
+//
+// cpuCapacity is this machine's CPUs in millicores, memoryCapacity its
+// memory in MiB (cgroup.Hierarchy.Capacity: at most what the cgroup gl001
+// runs in allows); half the memory is left to the load generator, the
+// broker and the rest. memoryCapacity 0 (unknown) takes the calculator's.
+// Below the floors the replicas' limits add up to more than the machine,
+// as Kubernetes' limits may.
+func DefaultLimits(replicas int, pred capacity.Prediction, cpuCapacityMillicores, memoryCapacityMiB int) (cpuMillicores, memoryMiB int) {
+	replicas = max(replicas, 1)
+	cpuMillicores = max(DefaultMinCPUMillicores, cpuCapacityMillicores/replicas)
+	if pred.CPUMillicores > 0 {
+		cpuMillicores = min(cpuMillicores, pred.CPUMillicores)
+	}
+	memoryMiB = pred.MemoryMiB
+	if memoryCapacityMiB > 0 {
+		share := max(DefaultMinMemoryMiB, memoryCapacityMiB/2/replicas)
+		if memoryMiB == 0 || share < memoryMiB {
+			memoryMiB = share
+		}
+	}
+	return cpuMillicores, memoryMiB
+}
 
 // ErrOptions is wrapped by Validate's errors: the caller's settings are
 // wrong, as opposed to something failing while starting.
@@ -98,6 +154,12 @@ func (o Options) Validate() error {
 	}
 	if o.DBPoolTimeout < 0 || o.DBQueryTime < 0 {
 		errs = append(errs, fmt.Errorf("db pool timeout (%s) and query time (%s) must be ≥ 0", o.DBPoolTimeout, o.DBQueryTime))
+	}
+	if o.CPULimitMillicores != 0 && (o.CPULimitMillicores < MinReplicaCPUMillicores || o.CPULimitMillicores > MaxReplicaCPUMillicores) {
+		errs = append(errs, fmt.Errorf("replica CPU limit (%dm) must be from %dm to %dm (0: the default)", o.CPULimitMillicores, MinReplicaCPUMillicores, MaxReplicaCPUMillicores))
+	}
+	if o.MemoryLimitMiB != 0 && (o.MemoryLimitMiB < MinReplicaMemoryMiB || o.MemoryLimitMiB > MaxReplicaMemoryMiB) {
+		errs = append(errs, fmt.Errorf("replica memory limit (%dMi) must be from %dMi to %dMi (0: the default)", o.MemoryLimitMiB, MinReplicaMemoryMiB, MaxReplicaMemoryMiB))
 	}
 	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen %q: want host:port, e.g. 127.0.0.1:8000", o.Listen))
@@ -145,6 +207,8 @@ type StandIn struct {
 	embedded   *bus.Embedded
 	brokers    []string
 	sup        *supervisor.Supervisor
+	limits     api.ReplicaLimits
+	group      *cgroup.Group // nil when the limits are not enforced
 	srv        *http.Server
 	apiURL     string
 	serveDone  chan struct{}
@@ -210,6 +274,7 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 		return nil, fmt.Errorf("simulator: topics on %v: %w", s.brokers, err)
 	}
 
+	confine := s.enforceLimits(o)
 	child := childConfig{Bus: o.Bus, Replica: orchestrator.Config{
 		Topic: o.Profile.Topic, AckTopic: o.Profile.AckTopic, Group: o.Profile.Group,
 		Paths: o.Profile.Paths, Metrics: o.Profile.Metrics,
@@ -220,8 +285,9 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 			Timeout:   o.DBPoolTimeout,
 			QueryTime: o.DBQueryTime,
 		},
-		CPULimitMillicores: pred.CPUMillicores,
-		MemoryLimitMiB:     pred.MemoryMiB,
+		CPULimitMillicores: s.limits.CPULimitMillicores,
+		MemoryLimitMiB:     s.limits.MemoryLimitMiB,
+		LimitSource:        s.limits.LimitSource,
 	}}
 	// The supervisor's context is its whole life, not the start-up's:
 	// replicas live until Stop; ctx bounds only the wait for them.
@@ -239,6 +305,7 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	s.sup, err = supervisor.Start(life, supervisor.Spec{
 		Replicas: o.Replicas,
 		Command:  func(id string) *exec.Cmd { return child.command(o.Executable, id) },
+		Confine:  confine,
 		Logger:   o.Logger,
 	})
 	close(started)
@@ -256,7 +323,7 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 			"state", st.State, "members", st.Members, "assigned_partitions", st.Assigned, "err", gerr)
 	}
 	s.apiURL = "http://" + ln.Addr().String()
-	fd := &frontDoor{sup: s.sup, prediction: pred, client: &http.Client{Timeout: 5 * time.Second}, paths: o.Profile.Paths,
+	fd := &frontDoor{sup: s.sup, prediction: pred, limits: s.limits, client: &http.Client{Timeout: 5 * time.Second}, paths: o.Profile.Paths,
 		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester}
 	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -266,8 +333,39 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 		}
 	}()
 	o.Logger.Info("stand-in ready", "api", s.apiURL, "brokers", s.brokers, "replicas", o.Replicas,
-		"db_pool_size", o.DBPoolSize, "partitions", o.Partitions, "workers", o.Workers)
+		"db_pool_size", o.DBPoolSize, "partitions", o.Partitions, "workers", o.Workers,
+		"replica_cpu_limit_millicores", s.limits.CPULimitMillicores, "replica_memory_limit_mib", s.limits.MemoryLimitMiB,
+		"limit_source", s.limits.LimitSource)
 	return s, nil
+}
+
+// enforceLimits settles the replicas' limits (o's, or DefaultLimits) and
+// makes the cgroups that enforce them. It returns the supervisor's
+// Confiner, nil when this host cannot enforce them; s.limits then says
+// "not enforced" and why, and a warning is logged.
+func (s *StandIn) enforceLimits(o Options) supervisor.Confiner {
+	h := cgroup.Detect(o.CgroupRoot)
+	cpuCap, memCap := h.Capacity()
+	cpu, mem := DefaultLimits(o.Replicas, s.prediction, cpuCap, memCap)
+	if o.CPULimitMillicores != 0 {
+		cpu = o.CPULimitMillicores
+	}
+	if o.MemoryLimitMiB != 0 {
+		mem = o.MemoryLimitMiB
+	}
+	s.limits = api.ReplicaLimits{CPULimitMillicores: cpu, MemoryLimitMiB: mem, LimitSource: h.Source()}
+	if h.Version == 0 {
+		o.Logger.Warn("replica limits not enforced: the replicas run without them", "reason", h.Reason)
+		return nil
+	}
+	g, err := h.NewGroup(cgroup.Limits{CPUMillicores: cpu, MemoryMiB: mem}, o.Logger)
+	if err != nil {
+		s.limits.LimitSource = api.LimitNotEnforced(err.Error())
+		o.Logger.Warn("replica limits not enforced: the replicas run without them", "reason", err)
+		return nil
+	}
+	s.group = g
+	return g
 }
 
 // Ready describes the running stand-in.
@@ -276,9 +374,14 @@ func (s *StandIn) Ready() api.ReadyLine {
 		API: s.apiURL, Brokers: s.brokers, Embedded: s.embedded != nil,
 		Topic: s.opts.Profile.Topic, AckTopic: s.opts.Profile.AckTopic, Group: s.opts.Profile.Group,
 		Workers: s.opts.Workers, DBPoolSize: s.opts.DBPoolSize,
-		Replicas: s.sup.Replicas(),
+		Replicas: s.sup.Replicas(), Limits: s.limits,
 	}
 }
+
+// Limits are every replica's CPU and memory limits and where they come
+// from: "cgroup-v1" or "cgroup-v2" when enforced, else "not enforced
+// (reason)". The replicas' cpu_percent and memory_percent are of these.
+func (s *StandIn) Limits() api.ReplicaLimits { return s.limits }
 
 // Prediction is the calculator's answer for the stand-in's fleet.
 func (s *StandIn) Prediction() capacity.Prediction { return s.prediction }
@@ -295,8 +398,8 @@ func (s *StandIn) Brokers() []string { return s.brokers }
 // Replicas lists the replica processes and their state.
 func (s *StandIn) Replicas() []api.Replica { return s.sup.Replicas() }
 
-// Stop shuts the front door, the replicas and the embedded broker, in that
-// order. Safe to call more than once.
+// Stop shuts the front door, the replicas (then removes their cgroups) and
+// the embedded broker, in that order. Safe to call more than once.
 func (s *StandIn) Stop() error {
 	s.stopOnce.Do(func() {
 		var errs []error
@@ -314,6 +417,9 @@ func (s *StandIn) Stop() error {
 		}
 		if s.cancel != nil {
 			s.cancel()
+		}
+		if s.group != nil { // the replicas are reaped: their cgroups can go
+			errs = append(errs, s.group.Close())
 		}
 		if s.embedded != nil {
 			s.embedded.Close()

@@ -213,6 +213,10 @@ func TestSimulateInput(t *testing.T) {
 		{"bad SASL", []string{"simulate", "--brokers", "127.0.0.1:1", "--kafka-sasl-mechanism", "gssapi"}, []string{"gssapi"}},
 		{"missing CA file", []string{"simulate", "--brokers", "127.0.0.1:1", "--kafka-tls-ca", "/nonexistent/ca.pem"}, []string{"/nonexistent/ca.pem"}},
 		{"stray argument", []string{"simulate", "now"}, []string{`unknown command "now"`}},
+		{"CPU limit not a quantity", []string{"simulate", "--replica-cpu-limit", "fast"}, []string{`invalid argument "fast" for "--replica-cpu-limit" flag: must be a CPU quantity from 10m to 256, e.g. 200m, 0.5 or 1`}},
+		{"CPU limit too small", []string{"simulate", "--replica-cpu-limit", "5m"}, []string{`"5m" for "--replica-cpu-limit"`, "from 10m"}},
+		{"memory limit in bytes too small", []string{"simulate", "--replica-memory-limit", "256"}, []string{`"256" for "--replica-memory-limit"`, "from 64Mi to 1Ti", "a bare number is bytes"}},
+		{"memory limit negative", []string{"simulate", "--replica-memory-limit", "-1Gi"}, []string{`"-1Gi" for "--replica-memory-limit"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

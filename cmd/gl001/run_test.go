@@ -145,6 +145,9 @@ func TestRunBadInput(t *testing.T) {
 		{"unknown output", []string{"run", "smoke_test.json", "--out", "csv=x.csv"}, []string{`unknown output "csv"`}},
 		{"interval", []string{"run", "smoke_test.json", "--interval", "1ms"}, []string{`"--interval"`, "from 100ms to 1m"}},
 		{"negative timeout", []string{"run", "smoke_test.json", "--ack-timeout", "-1s"}, []string{`"--ack-timeout"`, "must not be negative"}},
+		{"limits with a target", []string{"run", "smoke_test.json", "--target", "http://127.0.0.1:1", "--brokers", "127.0.0.1:1", "--replica-memory-limit", "1Gi"},
+			[]string{"--replica-memory-limit applies to the stand-in only"}},
+		{"bad CPU limit", []string{"run", "smoke_test.json", "--replica-cpu-limit", "1.5cores"}, []string{`"1.5cores" for "--replica-cpu-limit"`}},
 		{"target without brokers", []string{"run", "smoke_test.json", "--target", "http://127.0.0.1:1", "--out", filepath.Join(dir, "t")}, []string{"--brokers is required with --target"}},
 	}
 	for _, tt := range tests {

@@ -25,6 +25,7 @@ const exitThresholds = 99
 
 func newRunCmd(s streams) *cobra.Command {
 	var (
+		limits   limitFlags
 		o        engine.Options
 		brokers  string
 		outs     []string
@@ -50,11 +51,17 @@ SCENARIO is a scenario file (the guide's scenario.json schema, plus optional
 
 With no --target, run starts the stand-in GL-001 deployment on 127.0.0.1 (the
 scenario's replicas, or the capacity calculator's) with an embedded Kafka
-broker, and stops it at the end.
+broker, and stops it at the end. Each stand-in replica is held by a cgroup to
+--replica-cpu-limit and --replica-memory-limit (see gl001 simulate --help).
 
 While it runs, samplers read every replica's CPU and memory (/proc for the
 stand-in, metrics.k8s.io with --kube), the consumer lag of gl-001-orchestrator,
-the orchestrator's /metrics and its database pool.
+the orchestrator's /metrics and its database pool. CPU and memory percentages
+are of the limits each replica runs under: the stand-in's enforced limits, or
+with --kube the pods' own, read from their spec. The report keeps the capacity
+calculator's figures beside them as the prediction; on the stand-in, CPU and
+memory rehearse the guide's triggers and decision tree, they do not validate
+the calculator's absolute figures.
 
 Writes into the results folder (default results/<test_name>-<UTC time>/):
   intervals.ndjson  one line per interval, flushed as the run goes
@@ -109,6 +116,14 @@ a report whose verdict is fail).`,
 			}
 			if kube {
 				o.Kube = &kubeOpts
+			}
+			o.StandIn.CPULimitMillicores, o.StandIn.MemoryLimitMiB = limits.cpu.millicores, limits.memory.mib
+			if o.Target != "" {
+				for _, name := range []string{"replica-cpu-limit", "replica-memory-limit"} {
+					if cmd.Flags().Changed(name) {
+						return badInput(fmt.Errorf("--%s applies to the stand-in only: with --target the limits are the pods' own (read with --kube)", name))
+					}
+				}
 			}
 			level := slog.LevelWarn
 			if verbose {
@@ -171,6 +186,7 @@ a report whose verdict is fail).`,
 	f.IntVar(&o.StandIn.DBPoolSize, "db-pool-size", 0, "stand-in only: DB_POOL_SIZE for the whole deployment (0: the calculator's); a small pool rehearses an under-provisioned database")
 	f.DurationVar(&o.StandIn.DBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
 	f.StringVar(&o.SummaryExport, "summary-export", "", "also write k6's legacy --summary-export file here (note: there a threshold's true means it did NOT pass)")
+	limits = addLimitFlags(f, "stand-in only: ")
 	f.BoolVar(&kube, "kube", false, "sample the orchestrator's pods (metrics.k8s.io) and HPA through the Kubernetes API instead of local processes")
 	f.StringVar(&kubeOpts.Kubeconfig, "kubeconfig", "", "kubeconfig file for --kube (empty: in-cluster, then the usual loading rules)")
 	f.StringVar(&kubeOpts.Context, "kube-context", "", "kubeconfig context for --kube")

@@ -28,6 +28,7 @@ func newSimulateCmd(s streams) *cobra.Command {
 	poolSize := &intFlag{value: 0, lo: 0, hi: 100_000}
 	poolOverflow := &intFlag{value: 0, lo: 0, hi: 100_000}
 	var (
+		limits         limitFlags
 		o              simulator.Options
 		brokers        string
 		seed           uint64
@@ -46,8 +47,18 @@ dispatch LPs and consuming agent.coordination in group gl-001-orchestrator
 through a bounded database pool. With no --brokers it starts an embedded
 Kafka broker on 127.0.0.1.
 
+Each replica process runs inside a cgroup that enforces --replica-cpu-limit
+and --replica-memory-limit, as Kubernetes enforces a pod's limits: a replica
+that uses up its CPU is throttled, one that needs more memory is OOM-killed
+and restarted. cgroup v2 is used where the host has it, else the v1 cpu and
+memory controllers (as root); where neither can be used the replicas run
+without limits and the ready line says "not enforced" and why. The replicas'
+cpu_percent and memory_percent are of these limits.
+
 When ready it prints one JSON line on stdout:
-  {"api": URL, "brokers": [...], "topic", "ack_topic", "group", "replicas": [{"id","pid","url"}]}
+  {"api": URL, "brokers": [...], "topic", "ack_topic", "group", "replicas": [{"id","pid","url"}],
+   "limits": {"cpu_limit_millicores", "memory_limit_mib", "limit_source"}}
+(limit_source: "cgroup-v1", "cgroup-v2" or "not enforced (reason)")
 and logs to stderr. Ctrl-C (SIGINT) or SIGTERM stops everything.
 
 The API: POST /api/v1/optimize; GET /api/v1/health, /api/v1/ready,
@@ -58,6 +69,7 @@ against the stand-in in the background, and GET /api/v1/test/load-test/report
 answers the latest report.`,
 		Example: `  gl001 simulate
   gl001 simulate --plants 20 --agents 99 --replicas 3 --listen 127.0.0.1:9000
+  gl001 simulate --replicas 1 --replica-cpu-limit 100m --replica-memory-limit 256Mi
   gl001 simulate --example-request | curl -s -d @- http://127.0.0.1:8000/api/v1/optimize`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
@@ -76,6 +88,7 @@ answers the latest report.`,
 			o.Plants, o.Agents, o.Replicas = plants.value, agents.value, replicas.value
 			o.Partitions, o.Workers = partitions.value, workers.value
 			o.DBPoolSize, o.DBPoolOverflow = poolSize.value, poolOverflow.value
+			o.CPULimitMillicores, o.MemoryLimitMiB = limits.cpu.millicores, limits.memory.mib
 			o.Bus.Brokers = splitList(brokers)
 			busPasswordFromEnv(&o.Bus)
 			o.Logger = slog.New(slog.NewTextHandler(s.err, nil))
@@ -120,6 +133,7 @@ answers the latest report.`,
 	addBusFlags(fl, &o.Bus)
 	fl.Var(partitions, "partitions", "partitions of agent.coordination when the stand-in creates it")
 	fl.Var(workers, "workers", "coordination workers per replica (KAFKA_CONSUMER_THREADS)")
+	limits = addLimitFlags(fl, "")
 	fl.Var(poolSize, "db-pool-size", "DB_POOL_SIZE for the whole deployment, shared evenly by the replicas (0: the calculator's)")
 	fl.Var(poolOverflow, "db-pool-overflow", "DB_POOL_OVERFLOW for the whole deployment: connections allowed beyond the pool under pressure")
 	fl.DurationVar(&o.DBPoolTimeout, "db-pool-timeout", 30*time.Second, "DB_POOL_TIMEOUT: longest wait for a pooled connection")

@@ -43,6 +43,49 @@ func Read(pid int) (Usage, error) {
 	return parseStat(string(stat), os.Getpagesize())
 }
 
+// Identity is what tells one process from another that later reuses its
+// pid: its start time, in clock ticks after boot (/proc/PID/stat field
+// 22). State is field 3 ("R", "S", "Z" for a zombie, ...).
+type Identity struct {
+	State      string
+	StartTicks uint64
+}
+
+// Gone reports whether the process has exited (a zombie awaiting its
+// parent, or dead).
+func (id Identity) Gone() bool { return id.State == "Z" || id.State == "X" || id.State == "x" }
+
+// ReadIdentity returns the identity of process pid (0 for this process).
+// A process that does not exist gives an error wrapping os.ErrNotExist.
+func ReadIdentity(pid int) (Identity, error) {
+	dir := "/proc/self"
+	if pid != 0 {
+		dir = "/proc/" + strconv.Itoa(pid)
+	}
+	b, err := os.ReadFile(dir + "/stat")
+	if err != nil {
+		return Identity{}, err
+	}
+	return parseIdentity(string(b))
+}
+
+func parseIdentity(s string) (Identity, error) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return Identity{}, fmt.Errorf("procfs: malformed stat %q", s)
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is field 3 (state); field n is f[n-3].
+	if len(f) < 20 {
+		return Identity{}, fmt.Errorf("procfs: stat has %d fields after the name, want ≥ 20", len(f))
+	}
+	start, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return Identity{}, fmt.Errorf("procfs: malformed stat: %w", err)
+	}
+	return Identity{State: f[0], StartTicks: start}, nil
+}
+
 // parseStat reads utime, stime (fields 14, 15) and rss (field 24, in
 // pages) from the contents of /proc/PID/stat. The command name (field 2)
 // may hold spaces and parentheses, so fields are counted after its last ')'.

@@ -38,3 +38,21 @@ func TestReadSelf(t *testing.T) {
 		t.Errorf("self %+v, by pid %+v", u, same)
 	}
 }
+
+func TestParseIdentity(t *testing.T) {
+	line := "4242 (gl001 (x)) Z 1 4242 4242 0 -1 4194560 2573 0 0 0 250 75 0 0 20 0 9 0 123456 1234567 3000 18446744073709551615"
+	id, err := parseIdentity(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.State != "Z" || id.StartTicks != 123456 || !id.Gone() {
+		t.Errorf("got %+v, want a zombie started at tick 123456", id)
+	}
+	if _, err := parseIdentity("1 (x) S 1 2"); err == nil {
+		t.Error("a short stat did not fail")
+	}
+	self, err := ReadIdentity(0)
+	if err == nil && (self.Gone() || self.StartTicks == 0) {
+		t.Errorf("this process reads as %+v", self)
+	}
+}

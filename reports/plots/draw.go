@@ -17,7 +17,7 @@ const (
 	// per scenario ("optimize", "coordinate").
 	NameRates = "rates"
 	// NameResources: CPU (millicores) and memory (MiB) per replica, two
-	// panels, against the capacity calculator's per-replica limits.
+	// panels, against the per-replica limits the replicas ran under.
 	NameResources = "resources"
 	// NameLag: consumer lag of gl-001-orchestrator, in messages and in
 	// seconds, two panels.

@@ -223,6 +223,39 @@ func syntheticRun() *runlog.Run {
 	return run
 }
 
+func TestResourcesDrawTheEnforcedLimit(t *testing.T) {
+	run := syntheticRun()
+	run.Meta.StandIn = true
+	for i := range run.Intervals {
+		if s := run.Intervals[i].Sample; s != nil {
+			for j := range s.Replicas {
+				s.Replicas[j].CPULimitMillicores, s.Replicas[j].MemoryLimitMiB, s.Replicas[j].LimitSource = 500, 1024, "cgroup-v1"
+			}
+		}
+	}
+	res, err := resourcesSpec(run, newTimeline(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := func(p panel) string { return p.series[len(p.series)-1].name }
+	if got := last(res.panels[0]) + "|" + last(res.panels[1]); got != "limit 500 m (cgroup-v1)|limit 1024 MiB (cgroup-v1)" {
+		t.Errorf("limit lines %q, want the enforced limits", got)
+	}
+	// A stand-in whose limits were not enforced gets no line: the
+	// calculator's limits are not what held it.
+	for i := range run.Intervals {
+		if s := run.Intervals[i].Sample; s != nil {
+			for j := range s.Replicas {
+				s.Replicas[j].LimitSource = "not enforced (no cgroups)"
+			}
+		}
+	}
+	res, _ = resourcesSpec(run, newTimeline(run))
+	if n := len(res.panels[0].series); n != 2 {
+		t.Errorf("%d cpu series, want the 2 replicas and no limit line", n)
+	}
+}
+
 func TestDrawSyntheticGaps(t *testing.T) {
 	run := syntheticRun()
 	tl := newTimeline(run)
@@ -239,8 +272,8 @@ func TestDrawSyntheticGaps(t *testing.T) {
 	for _, s := range cpu.series {
 		names = append(names, s.name)
 	}
-	if got := strings.Join(names, ","); got != "replica-2,replica-10,limit 1000 m" {
-		t.Errorf("cpu series %q: want the replicas in natural order, then the limit", got)
+	if got := strings.Join(names, ","); got != "replica-2,replica-10,calculator's limit 1000 m" {
+		t.Errorf("cpu series %q: want the replicas in natural order, then the calculator's limit (none recorded)", got)
 	}
 	for _, s := range cpu.series[:2] {
 		for _, i := range []int{3, 4} {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
@@ -69,9 +70,13 @@ func gapFor(s *record.Sample, name string) *record.Gap {
 }
 
 // resourcesSpec draws CPU and memory per replica, one line per replica in
-// natural id order, against the calculator's per-replica limits. A replica
-// absent from an interval's reading (not started yet, restarted, gone)
-// breaks its line there.
+// natural id order, against the per-replica limits the readings recorded
+// as enforced (the stand-in's cgroup limits, the pods' own; the smallest
+// when they differ). Where none was enforced, a target other than the
+// stand-in gets the calculator's limits as a reference line, labelled so;
+// the stand-in gets none, since its use is not comparable with them. A
+// replica absent from an interval's reading (not started yet, restarted,
+// gone) breaks its line there.
 func resourcesSpec(run *runlog.Run, t timeline) (spec, error) {
 	ok, note := readings(run, samplerReplicas, func(s *record.Sample) bool { return len(s.Replicas) > 0 })
 	ids := replicaIDs(run, ok)
@@ -93,12 +98,19 @@ func resourcesSpec(run *runlog.Run, t timeline) (spec, error) {
 		cpu.series = append(cpu.series, newSeries(id, nthStyle(n), t.xs, cpuYs))
 		mem.series = append(mem.series, newSeries(id, nthStyle(n), t.xs, memYs))
 	}
+	cpuLimit, memLimit, source := enforcedLimits(run, ok)
 	pred := run.Meta.Prediction
-	if pred.CPUMillicores > 0 {
-		cpu.series = append(cpu.series, refLine(fmt.Sprintf("limit %d m", pred.CPUMillicores), float64(pred.CPUMillicores), t.spanSeconds))
+	switch {
+	case cpuLimit > 0:
+		cpu.series = append(cpu.series, refLine(fmt.Sprintf("limit %d m (%s)", cpuLimit, source), float64(cpuLimit), t.spanSeconds))
+	case pred.CPUMillicores > 0 && !run.Meta.StandIn:
+		cpu.series = append(cpu.series, refLine(fmt.Sprintf("calculator's limit %d m", pred.CPUMillicores), float64(pred.CPUMillicores), t.spanSeconds))
 	}
-	if pred.MemoryMiB > 0 {
-		mem.series = append(mem.series, refLine(fmt.Sprintf("limit %d MiB", pred.MemoryMiB), float64(pred.MemoryMiB), t.spanSeconds))
+	switch {
+	case memLimit > 0:
+		mem.series = append(mem.series, refLine(fmt.Sprintf("limit %d MiB (%s)", memLimit, source), float64(memLimit), t.spanSeconds))
+	case pred.MemoryMiB > 0 && !run.Meta.StandIn:
+		mem.series = append(mem.series, refLine(fmt.Sprintf("calculator's limit %d MiB", pred.MemoryMiB), float64(pred.MemoryMiB), t.spanSeconds))
 	}
 	return spec{
 		name:   NameResources,
@@ -107,6 +119,39 @@ func resourcesSpec(run *runlog.Run, t timeline) (spec, error) {
 		span:   t.spanSeconds,
 		panels: []panel{cpu, mem},
 	}, nil
+}
+
+// enforcedLimits returns the smallest CPU and memory limits the readings in
+// the intervals ok marks recorded as enforced, 0 for a resource where some
+// reading's was not, and the source of the first enforced one.
+func enforcedLimits(run *runlog.Run, ok []bool) (cpu, mem int, source string) {
+	cpuOK, memOK := true, true
+	for i, iv := range run.Intervals {
+		if !ok[i] {
+			continue
+		}
+		for _, r := range iv.Sample.Replicas {
+			enforced := api.LimitEnforced(r.LimitSource)
+			if enforced && source == "" {
+				source = r.LimitSource
+			}
+			cpuOK = cpuOK && enforced && r.CPULimitMillicores > 0
+			memOK = memOK && enforced && r.MemoryLimitMiB > 0
+			if cpuOK && (cpu == 0 || r.CPULimitMillicores < cpu) {
+				cpu = r.CPULimitMillicores
+			}
+			if memOK && (mem == 0 || r.MemoryLimitMiB < mem) {
+				mem = r.MemoryLimitMiB
+			}
+		}
+	}
+	if !cpuOK {
+		cpu = 0
+	}
+	if !memOK {
+		mem = 0
+	}
+	return cpu, mem, source
 }
 
 // replicaIDs returns the ids of the replicas read in the intervals ok marks,

@@ -24,15 +24,27 @@ const (
 	StatusOverLimit RowStatus = "over_limit"
 	// StatusNotObserved: nothing to compare.
 	StatusNotObserved RowStatus = "not_observed"
+	// StatusNotEnforced: use was read, but no limit held the replicas to
+	// anything, so there is no headroom to speak of.
+	StatusNotEnforced RowStatus = "not_enforced"
 )
+
+// MaxCPUReadingOverLimitPercent is how far above an enforced CPU limit a
+// one-interval reading may go and still be the limit: the kernel's CFS
+// hands out quota in 5 ms slices per CPU, and /proc counts CPU time in
+// 10 ms ticks, so a replica held at 100m reads 100m ± 10–20m per second.
+const MaxCPUReadingOverLimitPercent = 125
 
 // Comparison is one row of "Predicted vs observed".
 //
 // For replicas, DB pool and workers, Observed is what was provisioned and
 // MarginPercent is (observed − predicted) ÷ predicted: negative is a
 // shortfall. For CPU and memory per replica, Predicted is the calculator's
-// limit, Observed the worst replica's peak use and MarginPercent the
-// headroom (limit − peak) ÷ limit.
+// limit (the prediction), Limit the limit the replicas ran under (the
+// stand-in's enforced limit, or the pods' own), Observed the worst
+// replica's peak use and MarginPercent the headroom (Limit − peak) ÷
+// Limit. Without an enforced Limit there is no headroom: the status is
+// not_enforced.
 type Comparison struct {
 	// Item is "replicas", "cpu_per_replica", "memory_per_replica",
 	// "db_pool" or "workers"; Name is its title.
@@ -41,6 +53,8 @@ type Comparison struct {
 	// Unit is "", "m" or "Mi".
 	Unit          string    `json:"unit"`
 	Predicted     float64   `json:"predicted"`
+	Limit         *float64  `json:"limit"`
+	LimitSource   string    `json:"limit_source,omitempty"`
 	Observed      *float64  `json:"observed"`
 	MarginPercent *float64  `json:"margin_percent"`
 	Margin        string    `json:"margin"`
@@ -48,11 +62,15 @@ type Comparison struct {
 	Note          string    `json:"note"`
 }
 
-func compare(o observation, pred capacity.Prediction) []Comparison {
+func compare(o observation, pred capacity.Prediction, standIn bool) []Comparison {
 	rows := []Comparison{
 		provisioned("replicas", "Replicas", float64(pred.Replicas), intPtr(o.ReplicasRunning), replicasNote(o)),
-		usage("cpu_per_replica", "CPU per replica", "m", pred.CPUMillicores, pred.CPURequestMillicores, o.CPUPeakMillicores, o.CPUP95Millicores, "master_cpu_percent"),
-		usage("memory_per_replica", "Memory per replica", "Mi", pred.MemoryMiB, pred.MemoryRequestMiB, o.MemoryPeakMiB, o.MemoryP95MiB, "master_memory_percent"),
+		usage(usageRow{item: "cpu_per_replica", name: "CPU per replica", unit: "m", trigger: "master_cpu_percent",
+			predLimit: pred.CPUMillicores, predRequest: pred.CPURequestMillicores, limit: o.Limits.CPULimitMillicores,
+			notEnforced: o.Limits.CPUNotEnforced, peak: o.CPUPeakMillicores, p95: o.CPUP95Millicores}, o.Limits, standIn),
+		usage(usageRow{item: "memory_per_replica", name: "Memory per replica", unit: "Mi", trigger: "master_memory_percent",
+			predLimit: pred.MemoryMiB, predRequest: pred.MemoryRequestMiB, limit: o.Limits.MemoryLimitMiB,
+			notEnforced: o.Limits.MemoryNotEnforced, peak: o.MemoryPeakMiB, p95: o.MemoryP95MiB}, o.Limits, standIn),
 		provisioned("db_pool", "DB pool", float64(pred.DBPoolSize), int64Ptr(o.PoolSize), poolNote(o)),
 		provisioned("workers", "Message workers", float64(pred.MessageWorkers), intPtr(o.Workers), workersNote(o)),
 	}
@@ -81,23 +99,55 @@ func provisioned(item, name string, predicted float64, observed *float64, note s
 	return c
 }
 
-func usage(item, name, unit string, limit, request int, peak, p95v *float64, trigger string) Comparison {
-	c := Comparison{Item: item, Name: name, Unit: unit, Predicted: float64(limit), Observed: peak}
-	if peak == nil {
+// usageRow is what a CPU or memory row is built from.
+type usageRow struct {
+	item, name, unit, trigger string
+	predLimit, predRequest    int  // the calculator's
+	limit                     *int // the enforced limit; nil when none
+	notEnforced               string
+	peak, p95                 *float64
+}
+
+func usage(u usageRow, lim Limits, standIn bool) Comparison {
+	c := Comparison{Item: u.item, Name: u.name, Unit: u.unit, Predicted: float64(u.predLimit), Observed: u.peak}
+	q := func(v int) string { return quantity(float64(v), u.unit) }
+	prediction := fmt.Sprintf("the calculator predicts %s (request %s)", q(u.predLimit), q(u.predRequest))
+	if standIn {
+		prediction = fmt.Sprintf("the calculator's %s (request %s) is the production prediction, which a stand-in run does not validate", q(u.predLimit), q(u.predRequest))
+	}
+	if u.limit != nil {
+		c.Limit, c.LimitSource = ptr(float64(*u.limit)), lim.Source
+	}
+	switch {
+	case u.peak == nil:
 		c.Status, c.Margin = StatusNotObserved, "-"
-		c.Note = fmt.Sprintf("limit %s, request %s; no replica readings", quantity(float64(limit), unit), quantity(float64(request), unit))
+		c.Note = "no replica readings; " + prediction
+		return c
+	case u.limit == nil:
+		c.Status, c.Margin = StatusNotEnforced, "-"
+		c.Note = fmt.Sprintf("worst replica's peak; p95 %s; no headroom to judge: %s; %s", quantity(*u.p95, u.unit), u.notEnforced, prediction)
 		return c
 	}
-	c.Note = fmt.Sprintf("worst replica's peak; p95 %s; limit %s, request %s", quantity(*p95v, unit), quantity(float64(limit), unit), quantity(float64(request), unit))
-	if limit <= 0 {
-		c.Status, c.Margin = StatusOK, "no prediction"
-		return c
+	whose := "the pods' own"
+	if standIn {
+		whose = "the stand-in's enforced"
 	}
-	share := *peak / float64(limit) * 100
+	if lim.Varied {
+		whose += " (smallest)"
+	}
+	c.Note = fmt.Sprintf("worst replica's peak; p95 %s; against %s %s limit (%s); %s",
+		quantity(*u.p95, u.unit), whose, q(*u.limit), sourceText(lim.Source), prediction)
+	share := *u.peak / float64(*u.limit) * 100
 	c.MarginPercent = ptr(round(100-share, 1))
-	m, _ := triggers.Lookup(trigger)
+	m, _ := triggers.Lookup(u.trigger)
 	warn, _ := m.Bounds()
 	switch {
+	case share > 100 && u.unit == "m" && share <= MaxCPUReadingOverLimitPercent:
+		// A CFS quota cannot be overrun by more than its slices; what
+		// reads above it is the measurement's granularity.
+		c.Status, c.Margin = StatusTight, fmt.Sprintf("at the limit (reads %s over it)", pct(-*c.MarginPercent))
+		c.Note += fmt.Sprintf("; CPU under an enforced limit can read up to %d%% of it: the kernel hands out quota in 5 ms slices per CPU and counts CPU time in 10 ms ticks",
+			MaxCPUReadingOverLimitPercent)
 	case share > 100:
 		c.Status, c.Margin = StatusOverLimit, fmt.Sprintf("over the limit by %s", pct(-*c.MarginPercent))
 	case share >= warn:

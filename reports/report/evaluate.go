@@ -52,7 +52,7 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		ctx.PlantsToAdd = opts.PlantsToAdd
 	}
 	pts := steady(o.points, run.Start(), run.Meta.Scenario.RampUp(), run.Meta.Scenario.Duration())
-	ctx, trends := deriveTrends(ctx, pts)
+	ctx, trends := deriveTrends(ctx, pts, o.Limits.CPUNotEnforced, o.Limits.MemoryNotEnforced)
 	diag := decision.Diagnose(in, ctx)
 	if diag == nil {
 		diag = []decision.Diagnosis{}
@@ -63,12 +63,13 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		Run:          info,
 		Predicted:    pred,
 		Observed:     o.Observed,
-		Comparison:   compare(o, pred),
+		StandInNote:  standInNote(info, o, pred, run.Meta.ReplicaLimits),
+		Comparison:   compare(o, pred, info.StandIn),
 		Triggers:     triggerRows(o, in, pred),
 		Trends:       trends,
 		Context:      ctx,
 		Diagnosis:    diag,
-		RightSizing:  rightSize(o, pred),
+		RightSizing:  rightSize(o, pred, info.StandIn, run.Meta.ReplicaLimits),
 		Schedule:     schedule(run),
 		Gaps:         o.gaps,
 	}

@@ -259,7 +259,7 @@ func TestRightSizing(t *testing.T) {
 		{"low peak but p95 above 80% of the request: both move", "cpu", 3400, 3500, ptr(5900), ptr(4300),
 			"raise the request to 4,300m (p95 ÷ 0.8, rounded up to 100m)"},
 		{"limit fine, request too small", "cpu", 3900, 4000, nil, ptr(4900),
-			"p95 3,900m is 104% of the 3,750m request"},
+			"p95 3,900m is 104% of the pods' 3,750m request"},
 		{"request raised above the limit raises the limit", "cpu", 6000, 6100, ptr(10200), ptr(7500),
 			"raise the limit to 10,200m (peak ÷ 0.6, rounded up)"},
 		{"reduce the limit, keep the request", "cpu", 2900, 3000, ptr(5000), nil,

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/greenlang/gl001/reports/decision"
 	"github.com/greenlang/gl001/reports/golden"
 	"github.com/greenlang/gl001/reports/plots"
 	"github.com/greenlang/gl001/reports/report"
@@ -38,6 +39,8 @@ func goldenCases() []struct {
 	}{
 		{"healthy", healthyFleet(), report.Options{Workers: ptr(4), Complete: ptr(true)}},
 		{"under_provisioned", starvedFleet(), report.Options{PlantsToAdd: ptr(5), Workers: ptr(4)}},
+		{"stand_in_saturated", saturatedStandIn(), report.Options{Workers: ptr(4), Complete: ptr(true),
+			Context: decision.Context{RecentDeployment: ptr(false)}}},
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
@@ -18,8 +20,10 @@ import (
 // CPU and memory are per replica: "peak" is the highest interval reading,
 // "p95" the nearest-rank 95th percentile over the intervals a replica was
 // read in; the run-wide figures are the worst replica's. Percentages are
-// of the capacity calculator's per-replica limits, as the sampler recorded
-// them.
+// of the limits each reading recorded (Limits): the stand-in's enforced
+// limits, or the pods' own. Where a reading's limit was not enforced (or
+// not recorded, or not known), the percentages of that resource are nil:
+// a share of a limit nothing held a replica to measures no pressure.
 type Observed struct {
 	// Intervals is the run's interval count; SampledIntervals how many of
 	// them carry sampler readings.
@@ -40,6 +44,9 @@ type Observed struct {
 	MemoryP95Percent    *float64 `json:"memory_p95_percent"`
 	MasterCPUPercent    *float64 `json:"master_cpu_percent"`    // p95 over intervals of the mean over replicas
 	MasterMemoryPercent *float64 `json:"master_memory_percent"` // likewise
+	// Limits are the limits the percentages are of, and whether they were
+	// enforced.
+	Limits Limits `json:"limits"`
 
 	// PoolIntervals is how many intervals had database pool readings.
 	PoolIntervals        int      `json:"pool_intervals"`
@@ -90,17 +97,137 @@ type Observed struct {
 }
 
 // ReplicaObserved is one replica's use over the intervals it was read in.
+// Percentages are nil where the run's limits of that resource were not
+// enforced (Observed.Limits).
 type ReplicaObserved struct {
-	ID                string  `json:"id"`
-	Intervals         int     `json:"intervals"`
-	CPUPeakMillicores float64 `json:"cpu_peak_millicores"`
-	CPUP95Millicores  float64 `json:"cpu_p95_millicores"`
-	CPUPeakPercent    float64 `json:"cpu_peak_percent"`
-	CPUP95Percent     float64 `json:"cpu_p95_percent"`
-	MemoryPeakMiB     float64 `json:"memory_peak_mib"`
-	MemoryP95MiB      float64 `json:"memory_p95_mib"`
-	MemoryPeakPercent float64 `json:"memory_peak_percent"`
-	MemoryP95Percent  float64 `json:"memory_p95_percent"`
+	ID                string   `json:"id"`
+	Intervals         int      `json:"intervals"`
+	CPUPeakMillicores float64  `json:"cpu_peak_millicores"`
+	CPUP95Millicores  float64  `json:"cpu_p95_millicores"`
+	CPUPeakPercent    *float64 `json:"cpu_peak_percent"`
+	CPUP95Percent     *float64 `json:"cpu_p95_percent"`
+	MemoryPeakMiB     float64  `json:"memory_peak_mib"`
+	MemoryP95MiB      float64  `json:"memory_p95_mib"`
+	MemoryPeakPercent *float64 `json:"memory_peak_percent"`
+	MemoryP95Percent  *float64 `json:"memory_p95_percent"`
+}
+
+// Limits are the per-replica limits a run's CPU and memory percentages are
+// of, as the replicas sampler recorded them beside each reading.
+type Limits struct {
+	// Source is where the readings' limits came from: "cgroup-v1",
+	// "cgroup-v2" (the stand-in's, enforced on each replica process),
+	// "pod-spec" (the pods' own), "not enforced (…)", "not known (…)", or
+	// "not recorded" (a run from before gl001 recorded limits: its
+	// percentages were of the calculator's figures, enforced by nothing).
+	// Several are joined with "; ". "" without replica readings.
+	Source string `json:"limit_source"`
+	// CPULimitMillicores and MemoryLimitMiB are the smallest limit read,
+	// the one a replica meets first; nil unless every reading's limit of
+	// that resource was enforced.
+	CPULimitMillicores *int `json:"cpu_limit_millicores"`
+	MemoryLimitMiB     *int `json:"memory_limit_mib"`
+	// CPURequestMillicores and MemoryRequestMiB are the pods' smallest
+	// requests (pod-spec); nil where a pod sets none or for the stand-in,
+	// which has no requests.
+	CPURequestMillicores *int `json:"cpu_request_millicores"`
+	MemoryRequestMiB     *int `json:"memory_request_mib"`
+	// Varied says the readings carried more than one value of a limit.
+	Varied bool `json:"varied,omitempty"`
+	// CPUNotEnforced and MemoryNotEnforced say why that resource's
+	// percentages are not judged; "" when every reading's limit of it was
+	// enforced (or there were no readings).
+	CPUNotEnforced    string `json:"cpu_not_enforced,omitempty"`
+	MemoryNotEnforced string `json:"memory_not_enforced,omitempty"`
+}
+
+// limitsAcc gathers Limits over the readings.
+type limitsAcc struct {
+	sources                  []string
+	cpu, mem, cpuReq, memReq minInt
+	cpuWhy, memWhy           string
+	readings                 int
+	noCPUReq, noMemReq       bool
+}
+
+// minInt is the smallest of the values added, and whether they differed.
+type minInt struct {
+	v      *int
+	varied bool
+}
+
+func (m *minInt) add(v int) {
+	switch {
+	case m.v == nil:
+		m.v = ptr(v)
+	case v != *m.v:
+		m.varied = true
+		*m.v = min(*m.v, v)
+	}
+}
+
+func (a *limitsAcc) add(r record.ReplicaUsage) {
+	a.readings++
+	src := r.LimitSource
+	if src == "" {
+		src = "not recorded"
+	}
+	if !slices.Contains(a.sources, src) {
+		a.sources = append(a.sources, src)
+	}
+	enforced := api.LimitEnforced(r.LimitSource)
+	why := func(resource string) string {
+		switch {
+		case r.LimitSource == "":
+			return "the run did not record the limits its percentages are of (recorded before gl001 enforced limits: they were the calculator's figures, enforced by nothing)"
+		case strings.HasPrefix(r.LimitSource, "not known"):
+			return "the pods' limits could not be read: " + api.LimitReason(r.LimitSource)
+		case !enforced:
+			return "the per-replica limits were not enforced: " + api.LimitReason(r.LimitSource)
+		}
+		return "the pods set no " + resource + " limit"
+	}
+	if enforced && r.CPULimitMillicores > 0 {
+		a.cpu.add(r.CPULimitMillicores)
+	} else if a.cpuWhy == "" {
+		a.cpuWhy = why("CPU")
+	}
+	if enforced && r.MemoryLimitMiB > 0 {
+		a.mem.add(r.MemoryLimitMiB)
+	} else if a.memWhy == "" {
+		a.memWhy = why("memory")
+	}
+	if r.CPURequestMillicores > 0 {
+		a.cpuReq.add(r.CPURequestMillicores)
+	} else {
+		a.noCPUReq = true
+	}
+	if r.MemoryRequestMiB > 0 {
+		a.memReq.add(r.MemoryRequestMiB)
+	} else {
+		a.noMemReq = true
+	}
+}
+
+func (a *limitsAcc) limits() Limits {
+	l := Limits{Source: strings.Join(a.sources, "; "), CPUNotEnforced: a.cpuWhy, MemoryNotEnforced: a.memWhy}
+	if a.readings == 0 {
+		return l
+	}
+	if a.cpuWhy == "" {
+		l.CPULimitMillicores = a.cpu.v
+	}
+	if a.memWhy == "" {
+		l.MemoryLimitMiB = a.mem.v
+	}
+	if !a.noCPUReq {
+		l.CPURequestMillicores = a.cpuReq.v
+	}
+	if !a.noMemReq {
+		l.MemoryRequestMiB = a.memReq.v
+	}
+	l.Varied = a.cpu.varied || a.mem.varied || a.cpuReq.varied || a.memReq.varied
+	return l
 }
 
 // point is one interval's fleet-wide reading, for trends.
@@ -138,6 +265,7 @@ func observe(run *runlog.Run, opts Options) observation {
 	byReplica := map[string]*series{}
 	var meanCPU, meanMem []float64
 	var runMin, runMax *int
+	var lim limitsAcc
 
 	for _, iv := range run.Intervals {
 		s := iv.Sample
@@ -172,6 +300,7 @@ func observe(run *runlog.Run, opts Options) observation {
 				sr.cpuPct = append(sr.cpuPct, r.CPUPercent)
 				sr.mem = append(sr.mem, r.MemoryMiB)
 				sr.memPct = append(sr.memPct, r.MemoryPercent)
+				lim.add(r)
 				p.cpuPct += r.CPUPercent
 				p.memPct += r.MemoryPercent
 				p.cpuMilli += r.CPUMillicores
@@ -234,28 +363,45 @@ func observe(run *runlog.Run, opts Options) observation {
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, naturalCompare)
+	o.Limits = lim.limits()
+	cpuJudged, memJudged := o.Limits.CPUNotEnforced == "", o.Limits.MemoryNotEnforced == ""
+	// judged keeps a percentage only where its limit was enforced.
+	judged := func(ok bool, v float64) *float64 {
+		if !ok {
+			return nil
+		}
+		return ptr(v)
+	}
 	for _, id := range ids {
 		sr := byReplica[id]
 		r := ReplicaObserved{
 			ID: id, Intervals: len(sr.cpu),
 			CPUPeakMillicores: round(slices.Max(sr.cpu), 0), CPUP95Millicores: round(p95(sr.cpu), 0),
-			CPUPeakPercent: round(slices.Max(sr.cpuPct), 1), CPUP95Percent: round(p95(sr.cpuPct), 1),
+			CPUPeakPercent: judged(cpuJudged, round(slices.Max(sr.cpuPct), 1)), CPUP95Percent: judged(cpuJudged, round(p95(sr.cpuPct), 1)),
 			MemoryPeakMiB: round(slices.Max(sr.mem), 0), MemoryP95MiB: round(p95(sr.mem), 0),
-			MemoryPeakPercent: round(slices.Max(sr.memPct), 1), MemoryP95Percent: round(p95(sr.memPct), 1),
+			MemoryPeakPercent: judged(memJudged, round(slices.Max(sr.memPct), 1)), MemoryP95Percent: judged(memJudged, round(p95(sr.memPct), 1)),
 		}
 		o.Replicas = append(o.Replicas, r)
 		o.CPUPeakMillicores = maxPtr(o.CPUPeakMillicores, r.CPUPeakMillicores)
 		o.CPUP95Millicores = maxPtr(o.CPUP95Millicores, r.CPUP95Millicores)
-		o.CPUPeakPercent = maxPtr(o.CPUPeakPercent, r.CPUPeakPercent)
-		o.CPUP95Percent = maxPtr(o.CPUP95Percent, r.CPUP95Percent)
 		o.MemoryPeakMiB = maxPtr(o.MemoryPeakMiB, r.MemoryPeakMiB)
 		o.MemoryP95MiB = maxPtr(o.MemoryP95MiB, r.MemoryP95MiB)
-		o.MemoryPeakPercent = maxPtr(o.MemoryPeakPercent, r.MemoryPeakPercent)
-		o.MemoryP95Percent = maxPtr(o.MemoryP95Percent, r.MemoryP95Percent)
+		if cpuJudged {
+			o.CPUPeakPercent = maxPtr(o.CPUPeakPercent, *r.CPUPeakPercent)
+			o.CPUP95Percent = maxPtr(o.CPUP95Percent, *r.CPUP95Percent)
+		}
+		if memJudged {
+			o.MemoryPeakPercent = maxPtr(o.MemoryPeakPercent, *r.MemoryPeakPercent)
+			o.MemoryP95Percent = maxPtr(o.MemoryP95Percent, *r.MemoryP95Percent)
+		}
 	}
 	if len(meanCPU) > 0 {
-		o.MasterCPUPercent = ptr(round(p95(meanCPU), 1))
-		o.MasterMemoryPercent = ptr(round(p95(meanMem), 1))
+		if cpuJudged {
+			o.MasterCPUPercent = ptr(round(p95(meanCPU), 1))
+		}
+		if memJudged {
+			o.MasterMemoryPercent = ptr(round(p95(meanMem), 1))
+		}
 	}
 
 	switch {

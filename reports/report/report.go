@@ -20,8 +20,12 @@
 //
 // Triggers table (triggers.Evaluate):
 //   - master CPU % and memory % are the p95 over intervals of the mean over
-//     replicas of each replica's use in percent of the calculator's
-//     per-replica limit. p95, not peak, because the guide asks for
+//     replicas of each replica's use in percent of the limit it ran under:
+//     the stand-in's, enforced on each replica process by a cgroup, or
+//     with --kube the pods' own, from their spec. Where that limit was not
+//     enforced (no usable cgroup, a pod without one, a run from before
+//     limits were recorded) the row is not observed, and says why. p95,
+//     not peak, because the guide asks for
 //     sustained use ("if consistently >80%") and one 1-second interval of a
 //     garbage collection should not make a run critical; p95 is the
 //     nearest-rank value (rank ⌈0.95·n⌉ of n sorted intervals).
@@ -127,6 +131,12 @@ type Report struct {
 	// Verdict is pass, warning or fail; Why says why in one paragraph.
 	Verdict Verdict `json:"verdict"`
 	Why     string  `json:"why"`
+	// StandInNote says, for a run against the stand-in, what its CPU and
+	// memory can tell and what they cannot: they rehearse the guide's
+	// triggers and decision tree against limits enforced on each replica;
+	// they do not validate the calculator's absolute figures. "" for
+	// another target.
+	StandInNote string `json:"stand_in_note,omitempty"`
 	// Reasons are the findings the verdict rests on, most severe first.
 	Reasons []Reason `json:"reasons"`
 	// Completeness says whether the run ran its whole schedule and its

@@ -9,6 +9,7 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 )
@@ -34,6 +35,16 @@ type fleet struct {
 	gaps     func(i int) []record.Gap
 	// noSamples leaves every interval without a Sample.
 	noSamples bool
+	// standIn makes the target the stand-in, its replicas held to
+	// cpuLimit and memLimit by a cgroup (cgroup-v1); otherwise it is a
+	// deployment whose pods' spec sets the calculator's limits and
+	// requests. limitSource, when set, is recorded instead (e.g. "not
+	// enforced (…)"); "none" records no limits, as runs from before gl001
+	// recorded them, with percentages of the calculator's figures. For a
+	// deployment, cpuLimit overrides the pods' CPU limit (-1: none).
+	standIn            bool
+	cpuLimit, memLimit int
+	limitSource        string
 
 	optimizeMS   func(k int) float64 // per request; requests = optimizeN
 	optimizeN    int
@@ -79,6 +90,32 @@ func healthyFleet() fleet {
 		harness: func(i int) *record.Harness {
 			cpu := 150 + float64(i%5)*10
 			return &record.Harness{CPUMillicores: &cpu, CPUCores: 2, RSSMiB: 60 + float64(i%3), Goroutines: 40 + i%4}
+		},
+	}
+}
+
+// saturatedStandIn is the issue's rehearsal: one stand-in replica held to
+// 100m by a cgroup under more optimize load than 100m can serve, so its
+// CPU sits at the limit, while memory stays low in a 256 Mi limit.
+func saturatedStandIn() fleet {
+	return fleet{
+		name: "stand_in_saturated", plants: 2, agents: 6, replicas: 1, intervals: 30,
+		standIn: true, cpuLimit: 100, memLimit: 256,
+		cpu: func(i, r int) float64 { return 96 + float64(i%5) }, // 96–100m of 100m
+		mem: func(i, r int) float64 { return 52 + float64(i%3) }, // ≈ 21 % of 256 Mi
+		db: func(i int) *record.Database {
+			return &record.Database{Size: 30, InUse: 3, Available: 27, MaxInUse: 4, InUsePercent: 10}
+		},
+		lag: func(i int) *record.Lag {
+			return &record.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: 0, Seconds: 0.01}
+		},
+		optimizeMS: func(k int) float64 { return 400 + float64(k%20)*60 },
+		optimizeN:  600,
+		heatMS:     func(k int) float64 { return 30 + float64(k%10)*8 },
+		coordN:     150,
+		executors: map[string]record.Executor{
+			"optimize":   {Scheduled: 600, Started: 600, Expected: 600, ElapsedSeconds: 30},
+			"coordinate": {Scheduled: 150, Started: 150, Expected: 150, ElapsedSeconds: 30},
 		},
 	}
 }
@@ -131,6 +168,24 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 	sc.HeatOptimizationRequestsPerMinute, sc.AgentCoordinationEventsPerSecond = 100, 50
 	sc.RampUpMinutes = f.rampUpMinutes
 
+	target, cpuLimit, memLimit, cpuReq, memReq, source := "http://gl-001.greenlang.svc:8000", pred.CPUMillicores, pred.MemoryMiB, pred.CPURequestMillicores, pred.MemoryRequestMiB, "pod-spec"
+	var limits *api.ReplicaLimits
+	if f.standIn {
+		target, cpuLimit, memLimit, cpuReq, memReq, source = "http://127.0.0.1:8000", f.cpuLimit, f.memLimit, 0, 0, "cgroup-v1"
+	} else if f.cpuLimit != 0 { // a pod's own: -1 sets none
+		cpuLimit = max(f.cpuLimit, 0)
+	}
+	switch f.limitSource {
+	case "":
+	case "none":
+		source, cpuReq, memReq = "", 0, 0
+		cpuLimit, memLimit = pred.CPUMillicores, pred.MemoryMiB
+	default:
+		source = f.limitSource
+	}
+	if f.standIn {
+		limits = &api.ReplicaLimits{CPULimitMillicores: cpuLimit, MemoryLimitMiB: memLimit, LimitSource: source}
+	}
 	run := &runlog.Run{
 		Header: metrics.Header{Kind: "header", Format: metrics.FileFormat, Version: metrics.FileVersion, Start: t0, Metrics: []metrics.MetricInfo{
 			{Name: record.MetricOptimizeDuration, Type: metrics.Trend, Contains: metrics.Time},
@@ -139,8 +194,8 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 		}},
 		Meta: record.Meta{
 			Scenario: sc, ScenarioFile: f.name + ".json", Plan: sc.Plan(), Prediction: pred,
-			Target: "http://127.0.0.1:8000", Brokers: []string{"127.0.0.1:9092"}, StandIn: true,
-			ReplicasRunning: f.replicas, IntervalSeconds: 1, Version: "test",
+			Target: target, Brokers: []string{"127.0.0.1:9092"}, StandIn: f.standIn,
+			ReplicasRunning: f.replicas, IntervalSeconds: 1, Version: "test", ReplicaLimits: limits,
 		},
 	}
 	for i := range f.intervals {
@@ -157,7 +212,9 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 					c, m := f.cpu(i, r), f.mem(i, r)
 					s.Replicas = append(s.Replicas, record.ReplicaUsage{
 						ID: fmt.Sprintf("replica-%d", r+1), CPUMillicores: c, MemoryMiB: m,
-						CPUPercent: c / float64(pred.CPUMillicores) * 100, MemoryPercent: m / float64(pred.MemoryMiB) * 100,
+						CPUPercent: percent(c, cpuLimit), MemoryPercent: percent(m, memLimit),
+						CPULimitMillicores: cpuLimit, MemoryLimitMiB: memLimit, LimitSource: source,
+						CPURequestMillicores: cpuReq, MemoryRequestMiB: memReq,
 					})
 				}
 			}
@@ -218,6 +275,13 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 		run.Totals[record.ScheduleLagKey(exec)] = lag
 	}
 	return run
+}
+
+func percent(v float64, limit int) float64 {
+	if limit <= 0 {
+		return 0
+	}
+	return v / float64(limit) * 100
 }
 
 func boolValue(b bool) float64 {

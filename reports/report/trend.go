@@ -79,8 +79,10 @@ func steady(points []point, start time.Time, rampUp, duration time.Duration) []p
 }
 
 // deriveTrends fills the context's CPU and memory trends that were not
-// given, from the steady-state points, and says how each was obtained.
-func deriveTrends(ctx decision.Context, points []point) (decision.Context, []Trend) {
+// given, from the steady-state points, and says how each was obtained. A
+// resource whose limit was not enforced (cpuWhy, memWhy say why) has no
+// trend: its points are of a limit that held nothing.
+func deriveTrends(ctx decision.Context, points []point, cpuWhy, memWhy string) (decision.Context, []Trend) {
 	var ts, cpu, mem []float64
 	for _, p := range points {
 		ts = append(ts, p.mid.Sub(points[0].mid).Seconds())
@@ -91,12 +93,16 @@ func deriveTrends(ctx decision.Context, points []point) (decision.Context, []Tre
 	memT := Trend{Field: "memory_trend", Intervals: len(points)}
 	if ctx.CPUTrend != nil {
 		cpuT.Value, cpuT.Source, cpuT.Basis = ptr(*ctx.CPUTrend), "given", "given by the engineer"
+	} else if cpuWhy != "" && len(points) > 0 {
+		cpuT.Source, cpuT.Basis = "unknown", "not derived: "+cpuWhy
 	} else {
 		cpuT.derive(ts, cpu, classifyCPU)
 		ctx.CPUTrend = cpuT.Value
 	}
 	if ctx.MemoryTrend != nil {
 		memT.Value, memT.Source, memT.Basis = ptr(*ctx.MemoryTrend), "given", "given by the engineer"
+	} else if memWhy != "" && len(points) > 0 {
+		memT.Source, memT.Basis = "unknown", "not derived: "+memWhy
 	} else {
 		memT.derive(ts, mem, classifyMemory)
 		ctx.MemoryTrend = memT.Value

@@ -5,6 +5,7 @@ import (
 
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/reports/triggers"
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // Trigger is one row of the guide's "Scaling Triggers and Thresholds" as
@@ -120,12 +121,12 @@ func triggerRows(o observation, in triggers.Observation, pred capacity.Predictio
 		switch f.Metric {
 		case "master_cpu_percent":
 			t.Sampler = samplerReplicas
-			t.Basis = fmt.Sprintf("p95 over%s intervals of the mean over replicas of CPU use, %% of the %s per-replica limit",
-				count(o.ReplicaIntervals), millicores(float64(pred.CPUMillicores)))
+			t.Basis = fmt.Sprintf("p95 over%s intervals of the mean over replicas of CPU use, %% of %s",
+				count(o.ReplicaIntervals), o.limitBasis(o.Limits.CPULimitMillicores, o.Limits.CPUNotEnforced, "m"))
 		case "master_memory_percent":
 			t.Sampler = samplerReplicas
-			t.Basis = fmt.Sprintf("p95 over%s intervals of the mean over replicas of memory use, %% of the %s per-replica limit",
-				count(o.ReplicaIntervals), mebibytes(float64(pred.MemoryMiB)))
+			t.Basis = fmt.Sprintf("p95 over%s intervals of the mean over replicas of memory use, %% of %s",
+				count(o.ReplicaIntervals), o.limitBasis(o.Limits.MemoryLimitMiB, o.Limits.MemoryNotEnforced, "Mi"))
 		case "orchestration_latency_p95_seconds":
 			t.Basis = fmt.Sprintf("p95 of gl001_optimize_duration over%s requests, client side, from the scheduled start",
 				count(o.OptimizeRequests))
@@ -198,8 +199,40 @@ func (t *Trigger) judgeHealth(o observation) {
 	}
 }
 
+// limitBasis says what a resource's percentages are of: "each replica's
+// enforced 100m limit (cgroup-v1)".
+func (o observation) limitBasis(limit *int, notEnforced, unit string) string {
+	switch {
+	case limit != nil && o.Limits.Varied:
+		return fmt.Sprintf("each replica's own limit (%s; the smallest %s)", sourceText(o.Limits.Source), quantity(float64(*limit), unit))
+	case limit != nil:
+		return fmt.Sprintf("each replica's %s limit (%s)", quantity(float64(*limit), unit), sourceText(o.Limits.Source))
+	case notEnforced != "":
+		return "the per-replica limit, not judged: " + notEnforced
+	}
+	return "the per-replica limit each replica ran under"
+}
+
+// sourceText writes a limit source for a reader: "enforced by cgroup v1",
+// "the pods' spec".
+func sourceText(source string) string {
+	switch source {
+	case api.LimitSourceCgroupV1:
+		return "enforced by cgroup v1"
+	case api.LimitSourceCgroupV2:
+		return "enforced by cgroup v2"
+	case api.LimitSourcePodSpec:
+		return "from the pod spec"
+	}
+	return source
+}
+
 func (t *Trigger) notObservedWhy(o observation) string {
 	switch {
+	case t.Metric == "master_cpu_percent" && o.ReplicaIntervals > 0 && o.Limits.CPUNotEnforced != "":
+		return o.Limits.CPUNotEnforced
+	case t.Metric == "master_memory_percent" && o.ReplicaIntervals > 0 && o.Limits.MemoryNotEnforced != "":
+		return o.Limits.MemoryNotEnforced
 	case t.Sampler != "" && t.GapIntervals > 0:
 		return fmt.Sprintf("the %s sampler failed in %s and read nothing", t.Sampler, plural(t.GapIntervals, "interval"))
 	case t.Sampler != "" && !o.sampled:

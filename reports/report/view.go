@@ -85,43 +85,64 @@ func (r Report) build(figs []plots.Figure) document {
 }
 
 func (r Report) verdictSection() section {
-	return section{ID: "verdict", Title: "Verdict: " + strings.ToUpper(string(r.Verdict)), Blocks: []block{para(r.Why)}}
+	s := section{ID: "verdict", Title: "Verdict: " + strings.ToUpper(string(r.Verdict)), Blocks: []block{para(r.Why)}}
+	if r.StandInNote != "" {
+		s.Blocks = append(s.Blocks, para(r.StandInNote))
+	}
+	return s
 }
 
 func (r Report) comparisonSection() section {
 	s := section{ID: "predicted-vs-observed", Title: "Predicted vs observed"}
 	p := r.Predicted
+	whose := "the limit each replica ran under (with --kube the pods' own, from their spec), with headroom of it; the calculator's limit is the prediction beside it"
+	if r.Run.StandIn {
+		whose = "the limit enforced on each stand-in replica process, with headroom of it; the calculator's limit stands beside it as the prediction, which a stand-in run does not validate"
+	}
 	s.Blocks = append(s.Blocks, para(fmt.Sprintf(
-		"The guide's capacity calculator for %s and %s beside what the run had. CPU and memory are per replica: the calculator's limit against the worst replica's peak use.",
-		plural(p.Plants, "plant"), plural(p.Agents, "sub-agent"))))
-	t := &table{Head: []string{"", "Predicted", "Observed", "Headroom / shortfall", "Status", "Note"}, Right: map[int]bool{1: true, 2: true}}
+		"The guide's capacity calculator for %s and %s beside what the run had. CPU and memory are per replica: the worst replica's peak use against Limit, %s.",
+		plural(p.Plants, "plant"), plural(p.Agents, "sub-agent"), whose)))
+	t := &table{Head: []string{"", "Predicted", "Limit", "Observed", "Headroom / shortfall", "Status", "Note"}, Right: map[int]bool{1: true, 2: true, 3: true}}
 	for _, c := range r.Comparison {
 		obs := "not observed"
 		if c.Observed != nil {
 			obs = amount(*c.Observed, c.Unit)
 		}
+		limit := "-"
+		switch {
+		case c.Limit != nil:
+			limit = amount(*c.Limit, c.Unit)
+		case c.Unit != "":
+			limit = "not enforced"
+		}
 		class := string(Pass)
 		switch c.Status {
 		case StatusShort, StatusOverLimit:
 			class = string(Fail)
-		case StatusTight, StatusNotObserved:
+		case StatusTight, StatusNotObserved, StatusNotEnforced:
 			class = string(Warning)
 		}
-		t.add(class, c.Name, amount(c.Predicted, c.Unit), obs, c.Margin, statusText(c.Status), c.Note)
+		t.add(class, c.Name, amount(c.Predicted, c.Unit), limit, obs, c.Margin, statusText(c.Status), c.Note)
 	}
 	s.Blocks = append(s.Blocks, tableBlock(t))
 
 	o := r.Observed
 	if len(o.Replicas) > 0 {
 		rt := &table{Head: []string{"Replica", "Intervals", "CPU peak", "CPU p95", "Memory peak", "Memory p95"}, Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true}}
+		share := func(amount string, p *float64) string {
+			if p == nil {
+				return amount + " (limit not enforced)"
+			}
+			return fmt.Sprintf("%s (%s)", amount, pct(*p))
+		}
 		for _, rp := range o.Replicas {
 			rt.add("", rp.ID, inum(rp.Intervals),
-				fmt.Sprintf("%s (%s)", millicores(rp.CPUPeakMillicores), pct(rp.CPUPeakPercent)),
-				fmt.Sprintf("%s (%s)", millicores(rp.CPUP95Millicores), pct(rp.CPUP95Percent)),
-				fmt.Sprintf("%s (%s)", mebibytes(rp.MemoryPeakMiB), pct(rp.MemoryPeakPercent)),
-				fmt.Sprintf("%s (%s)", mebibytes(rp.MemoryP95MiB), pct(rp.MemoryP95Percent)))
+				share(millicores(rp.CPUPeakMillicores), rp.CPUPeakPercent),
+				share(millicores(rp.CPUP95Millicores), rp.CPUP95Percent),
+				share(mebibytes(rp.MemoryPeakMiB), rp.MemoryPeakPercent),
+				share(mebibytes(rp.MemoryP95MiB), rp.MemoryP95Percent))
 		}
-		s.Blocks = append(s.Blocks, para("Per replica, over the intervals each was read in (percent of the per-replica limit):"), tableBlock(rt))
+		s.Blocks = append(s.Blocks, para(fmt.Sprintf("Per replica, over the intervals each was read in (percent of the per-replica limit; limits: %s):", dash(o.Limits.Source))), tableBlock(rt))
 	}
 
 	items := []string{
@@ -235,16 +256,26 @@ func (r Report) decisionSection() section {
 
 func (r Report) sizingSection() section {
 	s := section{ID: "right-sizing", Title: "Right-sizing"}
+	against, standIn := "the limits and requests the replicas ran under (the pods' own, from their spec, or where those were not read the calculator's)", ""
+	if r.Run.StandIn {
+		against = "the stand-in's enforced limits (it sets no requests)"
+		standIn = " This sizes the stand-in for the next rehearsal (--replica-cpu-limit, --replica-memory-limit), never production: a stand-in run neither confirms nor cuts the calculator's limits."
+	}
 	s.Blocks = append(s.Blocks, para(fmt.Sprintf(
-		"The guide's \"Resource Right-Sizing\" per replica, against the calculator's limits and requests: peak use below %d%% of the limit → limit = peak ÷ 0.6; p95 use above %d%% of the request → request = p95 ÷ 0.8; rounded up to %s CPU and %s memory; a request never above its limit.",
-		ReduceLimitBelowPercent, RaiseRequestAbovePercent, millicores(CPUStepMillicores), mebibytes(MemoryStepMiB))))
-	t := &table{Head: []string{"Resource", "Limit", "Request", "Peak (of limit)", "p95 (of request)", "Suggested limit", "Suggested request"}, Right: map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true}}
+		"The guide's \"Resource Right-Sizing\" per replica, against %s: peak use below %d%% of the limit → limit = peak ÷ 0.6; p95 use above %d%% of the request → request = p95 ÷ 0.8; rounded up to %s CPU and %s memory; a request never above its limit.%s",
+		against, ReduceLimitBelowPercent, RaiseRequestAbovePercent, millicores(CPUStepMillicores), mebibytes(MemoryStepMiB), standIn)))
+	t := &table{Head: []string{"Resource", "Sized", "Limit", "Request", "Peak (of limit)", "p95 (of request)", "Suggested limit", "Suggested request"}, Right: map[int]bool{2: true, 3: true, 4: true, 5: true, 6: true, 7: true}}
 	var advice []string
 	for _, z := range r.RightSizing {
 		peak, p := "not observed", "not observed"
-		if z.Peak != nil && z.PeakPercentOfLimit != nil {
-			peak = fmt.Sprintf("%s (%s)", quantity(*z.Peak, z.Unit), pct(*z.PeakPercentOfLimit))
-			p = fmt.Sprintf("%s (%s)", quantity(*z.P95, z.Unit), pct(*z.P95PercentOfRequest))
+		if z.Peak != nil {
+			peak, p = quantity(*z.Peak, z.Unit), quantity(*z.P95, z.Unit)
+			if z.PeakPercentOfLimit != nil {
+				peak += " (" + pct(*z.PeakPercentOfLimit) + ")"
+			}
+			if z.P95PercentOfRequest != nil {
+				p += " (" + pct(*z.P95PercentOfRequest) + ")"
+			}
 		}
 		sl, sr := "keep", "keep"
 		if z.SuggestedLimit != nil {
@@ -253,11 +284,19 @@ func (r Report) sizingSection() section {
 		if z.SuggestedRequest != nil {
 			sr = quantity(float64(*z.SuggestedRequest), z.Unit)
 		}
-		if z.Peak == nil {
+		limit, request := quantity(float64(z.Limit), z.Unit), quantity(float64(z.Request), z.Unit)
+		if z.Request == 0 {
+			request, sr = "none", "-"
+		}
+		if z.Limit == 0 {
+			limit = "-"
+		}
+		if z.Peak == nil || z.PeakPercentOfLimit == nil {
 			sl, sr = "-", "-"
 		}
 		name := map[string]string{"cpu": "CPU", "memory": "Memory"}[z.Resource]
-		t.add("", name, quantity(float64(z.Limit), z.Unit), quantity(float64(z.Request), z.Unit), peak, p, sl, sr)
+		scope := map[string]string{ScopeStandIn: "the stand-in's limit", ScopePods: "the pods' limits", ScopeCalculator: "the calculator's"}[z.Scope]
+		t.add("", name, scope, limit, request, peak, p, sl, sr)
 		for _, a := range z.Advice {
 			advice = append(advice, name+": "+a)
 		}
@@ -407,6 +446,7 @@ func (r Report) detailsSection() section {
 		fmt.Sprintf("Schedule: %s min, ramp-up %s min", num(ri.DurationMinutes, 3), num(ri.RampUpMinutes, 3)),
 		"Target: " + dash(target),
 		"Brokers: " + dash(brokers),
+		"Replica limits: " + replicaLimitsText(r.Observed.Limits, ri.StandIn),
 		"Start: " + timestamp(ri.Start),
 		"End: " + timestamp(ri.End),
 		fmt.Sprintf("Intervals: %s of %s", inum(ri.Intervals), interval),
@@ -420,6 +460,36 @@ func (r Report) detailsSection() section {
 		items = append(items, "Results folder: "+ri.Dir)
 	}
 	s.Blocks = append(s.Blocks, list(items))
+	return s
+}
+
+// replicaLimitsText says what the replicas were held to, for Run details.
+func replicaLimitsText(l Limits, standIn bool) string {
+	var parts []string
+	if l.CPULimitMillicores != nil {
+		parts = append(parts, millicores(float64(*l.CPULimitMillicores))+" CPU")
+	}
+	if l.MemoryLimitMiB != nil {
+		parts = append(parts, mebibytes(float64(*l.MemoryLimitMiB))+" memory")
+	}
+	switch {
+	case l.Source == "" && standIn:
+		return "not read (no replica readings)"
+	case l.Source == "":
+		return "not read"
+	case len(parts) == 0:
+		return "none enforced (" + l.Source + ")"
+	}
+	s := strings.Join(parts, ", ") + " per replica (" + sourceText(l.Source) + ")"
+	if l.Varied {
+		s += ", the smallest of several"
+	}
+	if l.CPUNotEnforced != "" {
+		s += "; CPU: " + l.CPUNotEnforced
+	}
+	if l.MemoryNotEnforced != "" {
+		s += "; memory: " + l.MemoryNotEnforced
+	}
 	return s
 }
 

@@ -18,6 +18,10 @@ type ReadyLine struct {
 	// DBPoolSize is DB_POOL_SIZE for the whole deployment.
 	DBPoolSize int       `json:"db_pool_size"`
 	Replicas   []Replica `json:"replicas"`
+	// Limits are every replica's CPU and memory limits and whether they
+	// are enforced (limit_source), so a parent reading this line knows
+	// what the replicas' percentages are of.
+	Limits ReplicaLimits `json:"limits"`
 }
 
 // Replica is a snapshot of one stand-in replica process, as the ready line
@@ -38,4 +42,8 @@ type Replica struct {
 	Restarts int `json:"restarts"`
 	// StartedAt is when the current (or last) process was started.
 	StartedAt time.Time `json:"started_at"`
+	// LastExit is how the replica's last process that exited ended, e.g.
+	// "signal: killed; OOMKilled: the 256Mi memory limit killed it
+	// (oom_kill +1)"; empty while none has.
+	LastExit string `json:"last_exit,omitempty"`
 }

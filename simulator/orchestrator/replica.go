@@ -55,9 +55,12 @@ type Config struct {
 	QueriesPerEvent    int `json:"queries_per_event"`
 
 	// CPULimitMillicores and MemoryLimitMiB are the replica's limits, the
-	// denominators of cpu_percent and memory_percent (the calculator's).
-	CPULimitMillicores int `json:"cpu_limit_millicores"`
-	MemoryLimitMiB     int `json:"memory_limit_mib"`
+	// denominators of cpu_percent and memory_percent; LimitSource says
+	// what enforces them ("cgroup-v1", "cgroup-v2", "not enforced (…)",
+	// see api.ReplicaLimits). 0 leaves the percentage 0.
+	CPULimitMillicores int    `json:"cpu_limit_millicores"`
+	MemoryLimitMiB     int    `json:"memory_limit_mib"`
+	LimitSource        string `json:"limit_source"`
 
 	// CO2LimitKgPerMWh is the emissions-intensity limit of heat output the
 	// compliance check applies: at or below 90 % PASS, to 100 % WARNING,

@@ -11,12 +11,18 @@ import (
 // agent_coordination_success_rate, heat_optimization_time_p95), plus
 // counters. Latencies are seconds over the last minute.
 type Snapshot struct {
-	Replica                      string  `json:"replica,omitempty"`
-	Replicas                     int     `json:"replicas,omitempty"`
-	OrchestrationLatencyP95      float64 `json:"orchestration_latency_p95"`
-	HeatOptimizationTimeP95      float64 `json:"heat_optimization_time_p95"`
-	CPUPercent                   float64 `json:"cpu_percent"`
-	MemoryPercent                float64 `json:"memory_percent"`
+	Replica                 string  `json:"replica,omitempty"`
+	Replicas                int     `json:"replicas,omitempty"`
+	OrchestrationLatencyP95 float64 `json:"orchestration_latency_p95"`
+	HeatOptimizationTimeP95 float64 `json:"heat_optimization_time_p95"`
+	CPUPercent              float64 `json:"cpu_percent"`
+	MemoryPercent           float64 `json:"memory_percent"`
+	// The limits cpu_percent and memory_percent are of, and what enforces
+	// them (api.ReplicaLimits); one replica's, so absent from the front
+	// door's aggregate.
+	CPULimitMillicores           int     `json:"cpu_limit_millicores,omitempty"`
+	MemoryLimitMiB               int     `json:"memory_limit_mib,omitempty"`
+	LimitSource                  string  `json:"limit_source,omitempty"`
 	AgentCoordinationSuccessRate float64 `json:"agent_coordination_success_rate"` // 0..1; 1 before any event
 	AgentCoordinationPerSecond   float64 `json:"agent_coordination_per_second"`
 	OptimizationRequestsTotal    int64   `json:"optimization_requests_total"`
@@ -52,6 +58,9 @@ func (r *Replica) Snapshot() Snapshot {
 		HeatOptimizationTimeP95:      quantile(r.m.heatOptimization, 0.95),
 		CPUPercent:                   round(cpu, 2),
 		MemoryPercent:                round(mem, 2),
+		CPULimitMillicores:           r.cfg.CPULimitMillicores,
+		MemoryLimitMiB:               r.cfg.MemoryLimitMiB,
+		LimitSource:                  r.cfg.LimitSource,
 		AgentCoordinationSuccessRate: success,
 		AgentCoordinationPerSecond:   r.m.coordinationRate.PerSecond(),
 		OptimizationRequestsTotal:    r.requests.Load(),

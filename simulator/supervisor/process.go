@@ -69,6 +69,11 @@ func (s *Supervisor) launch(ctx context.Context, r *replica) (*process, error) {
 	}}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 
+	if c := s.spec.Confine; c != nil {
+		if err := c.Prepare(r.id); err != nil {
+			return nil, fmt.Errorf("%s: not started: cannot prepare its limits: %w", r.id, err)
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: start %s: %w", r.id, cmd.Path, err)
 	}
@@ -79,6 +84,12 @@ func (s *Supervisor) launch(ctx context.Context, r *replica) (*process, error) {
 		stderr.flush()
 		close(p.exited)
 	}()
+	if c := s.spec.Confine; c != nil {
+		if err := c.Confine(r.id, p.pid); err != nil {
+			p.stop(s.spec.StopGrace, r.log)
+			return nil, fmt.Errorf("%s: stopped at start: cannot hold it to its limits: %w", r.id, err)
+		}
+	}
 	r.starting(p.pid, p.started)
 	r.log.Debug("replica started", "pid", p.pid)
 
@@ -103,7 +114,11 @@ func (s *Supervisor) launch(ctx context.Context, r *replica) (*process, error) {
 		return p, nil
 	case <-p.exited:
 		p.stop(s.spec.StopGrace, r.log) // only sweeps its process group
-		return nil, fmt.Errorf("%s: exited before announcing (%s)%s", r.id, exitStatus(p.err), p.stderr.quoteTail())
+		status := exitStatus(p.err)
+		if why := s.limitKilled(r, p); why != "" {
+			status += "; " + why
+		}
+		return nil, fmt.Errorf("%s: exited before announcing (%s)%s", r.id, status, p.stderr.quoteTail())
 	case <-timer.C:
 		p.stop(s.spec.StopGrace, r.log)
 		return nil, fmt.Errorf("%s: no announcement on stdout within %v%s", r.id, s.spec.ReadyTimeout, p.stderr.quoteTail())
@@ -132,6 +147,15 @@ func (p *process) stop(grace time.Duration, log *slog.Logger) {
 		t.Stop()
 	}
 	signalGroup(p.pid, syscall.SIGKILL)
+}
+
+// limitKilled asks the Confiner, once p has exited, whether its limits
+// ended it; "" without a Confiner or when they did not.
+func (s *Supervisor) limitKilled(r *replica, p *process) string {
+	if s.spec.Confine == nil {
+		return ""
+	}
+	return s.spec.Confine.Exited(r.id, p.cmd.ProcessState)
 }
 
 // exitStatus describes how a child ended, e.g. "exit status 3" or

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"time"
 )
@@ -47,9 +48,30 @@ type Spec struct {
 	StopGrace time.Duration
 	// Backoff paces restarts of replicas that exit.
 	Backoff Backoff
+	// Confine, when set, holds every replica process to its resource
+	// limits, as the kubelet holds a pod's containers: every start,
+	// restarts too, is prepared before and confined right after it (see
+	// Confiner). A process that cannot be confined is stopped and its
+	// start fails: no replica runs outside its limits unnoticed.
+	Confine Confiner
 	// Logger receives lifecycle events and every line the children write,
 	// tagged replica=<id>; discarded when nil.
 	Logger *slog.Logger
+}
+
+// Confiner holds replica processes to their resource limits; package
+// cgroup's Group is one. The supervisor calls its methods from each
+// replica's own goroutine, so for different ids concurrently.
+type Confiner interface {
+	// Prepare readies replica id's limits before a start of its process.
+	Prepare(id string) error
+	// Confine puts process pid, just started for replica id, inside its
+	// limits; an error means it is not inside them.
+	Confine(id string, pid int) error
+	// Exited says, once replica id's process has exited with state,
+	// whether its limits ended it (e.g. "OOMKilled: the 256Mi memory
+	// limit killed it"); "" when they did not.
+	Exited(id string, state *os.ProcessState) string
 }
 
 // Backoff is the restart delay of a replica that exits: Initial after the

@@ -44,6 +44,7 @@ type replica struct {
 	up           bool
 	restarts     int
 	startedAt    time.Time
+	lastExit     string
 	suspectUntil time.Time
 }
 
@@ -121,7 +122,16 @@ func (s *Supervisor) run(r *replica, first chan<- error) {
 		if uptime >= s.spec.Backoff.Reset {
 			failures = 0
 		}
-		r.log.Warn("replica exited", "pid", p.pid, "status", exitStatus(p.err), "uptime", uptime.Round(time.Millisecond))
+		status := exitStatus(p.err)
+		if why := s.limitKilled(r, p); why != "" {
+			// Kubernetes' OOMKilled: the replica died of its limit, and is
+			// restarted like any replica that dies.
+			r.log.Warn("replica killed by its limit", "pid", p.pid, "status", status, "limit", why, "uptime", uptime.Round(time.Millisecond))
+			status += "; " + why
+		} else {
+			r.log.Warn("replica exited", "pid", p.pid, "status", status, "uptime", uptime.Round(time.Millisecond))
+		}
+		r.exited(status)
 
 		for p = nil; p == nil; {
 			failures++
@@ -185,7 +195,7 @@ func (s *Supervisor) Live() []Replica {
 func (r *replica) snapshot() Replica {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := Replica{ID: r.id, PID: r.pid, Up: r.up, Restarts: r.restarts, StartedAt: r.startedAt}
+	out := Replica{ID: r.id, PID: r.pid, Up: r.up, Restarts: r.restarts, StartedAt: r.startedAt, LastExit: r.lastExit}
 	if r.target != nil {
 		out.URL = r.target.String()
 	}
@@ -208,6 +218,12 @@ func (r *replica) down() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.up = false
+}
+
+func (r *replica) exited(status string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastExit = status
 }
 
 func (r *replica) restarted() {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -481,6 +482,94 @@ func TestAnnounce(t *testing.T) {
 	for _, bad := range []supervisor.Ready{{URL: "http://127.0.0.1:1"}, {ID: "replica-0"}, {ID: "replica-0", URL: "127.0.0.1:80"}} {
 		if err := supervisor.Announce(io.Discard, bad); err == nil {
 			t.Errorf("Announce(%+v) = nil, want an error", bad)
+		}
+	}
+}
+
+// fakeConfiner records what the supervisor asks of a Confiner.
+type fakeConfiner struct {
+	mu        sync.Mutex
+	prepared  []string
+	confined  []int // pids
+	failWith  error
+	killedPID int // Exited blames the limit for this pid's end
+}
+
+func (f *fakeConfiner) Prepare(id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prepared = append(f.prepared, id)
+	return nil
+}
+
+func (f *fakeConfiner) Confine(id string, pid int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failWith != nil {
+		return f.failWith
+	}
+	f.confined = append(f.confined, pid)
+	return nil
+}
+
+func (f *fakeConfiner) Exited(id string, state *os.ProcessState) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if state != nil && state.Pid() == f.killedPID {
+		return "OOMKilled: the fake limit killed it"
+	}
+	return ""
+}
+
+func (f *fakeConfiner) snapshot() ([]string, []int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.prepared), slices.Clone(f.confined)
+}
+
+func TestEveryStartIsConfinedAndALimitKillIsLogged(t *testing.T) {
+	fc := &fakeConfiner{}
+	s, logs := start(t, supervisor.Spec{Replicas: 1, Command: helper("serve", nil, nil, nil), Confine: fc,
+		Backoff: supervisor.Backoff{Initial: 10 * time.Millisecond}})
+	first := s.Replicas()[0]
+	if prepared, confined := fc.snapshot(); !slices.Equal(prepared, []string{"replica-0"}) || !slices.Equal(confined, []int{first.PID}) {
+		t.Fatalf("first start: prepared %v, confined %v; want replica-0 and pid %d", prepared, confined, first.PID)
+	}
+	fc.mu.Lock()
+	fc.killedPID = first.PID
+	fc.mu.Unlock()
+	if err := syscall.Kill(first.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var back supervisor.Replica
+	eventually(t, 15*time.Second, "replica-0 restarted", func() bool {
+		back = s.Replicas()[0]
+		return back.Up && back.PID != first.PID
+	})
+	if prepared, confined := fc.snapshot(); len(prepared) != 2 || !slices.Equal(confined, []int{first.PID, back.PID}) {
+		t.Errorf("after a restart: prepared %v, confined %v; want both starts", prepared, confined)
+	}
+	if !strings.Contains(back.LastExit, "signal: killed; OOMKilled: the fake limit killed it") {
+		t.Errorf("last exit %q", back.LastExit)
+	}
+	if l := logs.String(); !strings.Contains(l, "replica killed by its limit") {
+		t.Errorf("log does not say the limit killed it:\n%s", l)
+	}
+}
+
+func TestReplicaThatCannotBeConfinedDoesNotStart(t *testing.T) {
+	var cmds []*exec.Cmd
+	var mu sync.Mutex
+	_, err := supervisor.Start(t.Context(), supervisor.Spec{Replicas: 1, Command: helper("serve", nil, &cmds, &mu),
+		Confine: &fakeConfiner{failWith: errors.New("cgroup.procs: permission denied")}})
+	if err == nil || !strings.Contains(err.Error(), "replica-0: stopped at start: cannot hold it to its limits: cgroup.procs: permission denied") {
+		t.Fatalf("Start: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range cmds {
+		if c.Process != nil && !gone(c.Process.Pid) && c.ProcessState == nil {
+			t.Errorf("pid %d still running", c.Process.Pid)
 		}
 	}
 }

@@ -201,7 +201,11 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	r := &run{o: o, th: th, fails: map[string]*atomic.Int64{}, rates: map[string]*rateWindow{}}
 	var samplers *sampler.Set
 	if !o.NoSamplers {
-		if samplers, err = r.samplers(out.Target, si != nil, o.Bus.Brokers); err != nil {
+		var limits *api.ReplicaLimits
+		if si != nil {
+			limits = &si.ready.Limits
+		}
+		if samplers, err = r.samplers(out.Target, limits, o.Bus.Brokers); err != nil {
 			return out, err
 		}
 		defer samplers.Close()
@@ -235,7 +239,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		Target: out.Target, Brokers: out.Brokers, StandIn: out.StandIn, ReplicasRunning: out.Replicas,
 		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, PublishOnly: o.PublishOnly, Profile: o.Profile.Name}
 	if si != nil {
-		meta.Workers = si.ready.Workers
+		meta.Workers, meta.ReplicaLimits = si.ready.Workers, &si.ready.Limits
 	}
 	metaJSON, err := json.Marshal(meta)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
 )
 
@@ -22,12 +23,13 @@ type KubeOptions struct {
 }
 
 // samplers builds the samplers for this run's target: the stand-in's
-// replica processes from /proc (listed by the stand-in), or pods through
-// the metrics API with Kube; the orchestrator's /metrics and database
-// pool; the consumer lag when there is a Kafka to ask; and always the
-// harness's own process.
-func (r *run) samplers(target string, standIn bool, brokers []string) (*sampler.Set, error) {
-	pred := r.o.Scenario.Prediction()
+// replica processes from /proc (listed by the stand-in), their
+// percentages of the limits the stand-in enforces (limits, nil for
+// another target), or pods through the metrics API with Kube, theirs of
+// the pods' own limits; the orchestrator's /metrics and database pool; the
+// consumer lag when there is a Kafka to ask; and always the harness's own
+// process.
+func (r *run) samplers(target string, limits *api.ReplicaLimits, brokers []string) (*sampler.Set, error) {
 	hc := &http.Client{Timeout: 2 * time.Second}
 	harness := &sampler.Harness{}
 	harness.Prime()
@@ -40,11 +42,9 @@ func (r *run) samplers(target string, standIn bool, brokers []string) (*sampler.
 		}
 		p := r.o.Profile
 		set.Samplers = append(set.Samplers, &sampler.KubeReplicas{Core: core, Metrics: mc,
-			Namespace: or(r.o.Kube.Namespace, p.Namespace), LabelSelector: or(r.o.Kube.LabelSelector, p.Selector), HPAName: or(r.o.Kube.HPAName, p.HPA),
-			CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB})
-	case standIn:
-		pr := &sampler.ProcReplicas{CPULimitMillicores: pred.CPUMillicores, MemoryLimitMiB: pred.MemoryMiB,
-			List: sampler.StandInReplicas(hc, target, r.o.Profile.Paths.Capacity)}
+			Namespace: or(r.o.Kube.Namespace, p.Namespace), LabelSelector: or(r.o.Kube.LabelSelector, p.Selector), HPAName: or(r.o.Kube.HPAName, p.HPA)})
+	case limits != nil:
+		pr := &sampler.ProcReplicas{Limits: *limits, List: sampler.StandInReplicas(hc, target, r.o.Profile.Paths.Capacity)}
 		ctx, cancel := context.WithTimeout(context.Background(), sampler.DefaultTimeout)
 		pr.Prime(ctx) // so the first interval has CPU figures
 		cancel()

@@ -35,6 +35,11 @@ type StandInOptions struct {
 	// under-provisioned deployment. 0 keeps the stand-in's defaults.
 	DBPoolSize  int
 	DBQueryTime time.Duration
+	// CPULimitMillicores and MemoryLimitMiB are each replica's enforced
+	// limits (simulate's --replica-cpu-limit and --replica-memory-limit);
+	// 0 takes the stand-in's default, what this machine can honour.
+	CPULimitMillicores int
+	MemoryLimitMiB     int
 }
 
 const (
@@ -79,6 +84,12 @@ func (o StandInOptions) args(s scenarios.Scenario, bus kafkabus.Options, profile
 	}
 	if o.DBQueryTime > 0 {
 		a = append(a, "--db-query-time", o.DBQueryTime.String())
+	}
+	if o.CPULimitMillicores > 0 {
+		a = append(a, "--replica-cpu-limit", strconv.Itoa(o.CPULimitMillicores)+"m")
+	}
+	if o.MemoryLimitMiB > 0 {
+		a = append(a, "--replica-memory-limit", strconv.Itoa(o.MemoryLimitMiB)+"Mi")
 	}
 	if len(bus.Brokers) > 0 {
 		a = append(a, "--brokers", strings.Join(bus.Brokers, ","))

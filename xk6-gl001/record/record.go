@@ -8,6 +8,7 @@ package record
 import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 )
 
@@ -159,4 +160,8 @@ type Meta struct {
 	PublishOnly bool `json:"publish_only,omitempty"`
 	// Profile names the target's names: "guide", or the profile file.
 	Profile string `json:"profile,omitempty"`
+	// ReplicaLimits are the stand-in's per-replica limits and what
+	// enforced them; nil for another target (its pods' limits, with
+	// --kube, are in each sample).
+	ReplicaLimits *api.ReplicaLimits `json:"replica_limits,omitempty"`
 }

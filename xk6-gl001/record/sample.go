@@ -32,15 +32,28 @@ type Harness struct {
 }
 
 // ReplicaUsage is one orchestrator replica's resource use over the last
-// interval. Percentages are of the capacity calculator's per-replica
-// limits (cpu_millicores, memory_mib) for the scenario's fleet.
+// interval, with the limits its percentages are of and where those come
+// from. LimitSource is "cgroup-v1" or "cgroup-v2" (the stand-in's limits,
+// enforced on each replica process), "pod-spec" (the pod's own limits; 0
+// where the pod sets none), "not enforced (reason)" or "not known
+// (reason)" (see api.ReplicaLimits); empty in runs recorded before gl001
+// recorded limits, whose percentages were of the calculator's figures. A
+// percentage of a limit nothing enforces measures no pressure, and the
+// report does not judge it.
 type ReplicaUsage struct {
-	ID            string  `json:"id"` // replica id, or pod name
-	PID           int     `json:"pid,omitempty"`
-	CPUMillicores float64 `json:"cpu_millicores"`
-	MemoryMiB     float64 `json:"memory_mib"`
-	CPUPercent    float64 `json:"cpu_percent"`    // of the CPU limit
-	MemoryPercent float64 `json:"memory_percent"` // of the memory limit
+	ID                 string  `json:"id"` // replica id, or pod name
+	PID                int     `json:"pid,omitempty"`
+	CPUMillicores      float64 `json:"cpu_millicores"`
+	MemoryMiB          float64 `json:"memory_mib"`
+	CPUPercent         float64 `json:"cpu_percent"`    // of cpu_limit_millicores; 0 without one
+	MemoryPercent      float64 `json:"memory_percent"` // of memory_limit_mib; 0 without one
+	CPULimitMillicores int     `json:"cpu_limit_millicores"`
+	MemoryLimitMiB     int     `json:"memory_limit_mib"`
+	LimitSource        string  `json:"limit_source"`
+	// CPURequestMillicores and MemoryRequestMiB are the pod's requests,
+	// from its spec (pod-spec only; 0 where it sets none).
+	CPURequestMillicores int `json:"cpu_request_millicores,omitempty"`
+	MemoryRequestMiB     int `json:"memory_request_mib,omitempty"`
 }
 
 // Lag is the consumer lag of the orchestrator's group on its topic: in

@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
+
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // The guide's names for the orchestrator in Kubernetes; KubeReplicas'
@@ -37,10 +39,16 @@ const kubeTimeout = 5 * time.Second
 //
 // Each pod's usage is the sum over its containers: CPU in millicores,
 // memory (working set, as metrics-server reports it) in MiB. Percentages
-// are of CPULimitMillicores and MemoryLimitMiB (the capacity calculator's
-// per-replica limits), not of the pods' own limits; 0 leaves them 0.
-// Pods with no metrics yet (just started) are simply not listed by the
-// metrics API.
+// are of the pod's own limits, read from its spec through the core API
+// (the pods of LabelSelector, listed each Sample) and recorded beside
+// them with limit_source "pod-spec", with the pod's requests: the
+// pod-level resources where the spec sets them, else the sum over its
+// containers. A pod where some container sets no CPU (memory) limit has
+// none: its CPU (memory) limit is 0, and so is the percentage. When the
+// pods cannot be listed (e.g. no RBAC permission), or a pod with metrics
+// is not among them, the limits are 0 and limit_source says "not known"
+// and why. Pods with no metrics yet (just started) are simply not listed
+// by the metrics API.
 //
 // Failures are Gaps, never errors that stop the run: the metrics API
 // missing or failing, or no pod matching, gives a Gap "replicas"; the HPA
@@ -57,9 +65,6 @@ type KubeReplicas struct {
 	// empty. With NoHPA the HPA is not read.
 	HPAName string
 	NoHPA   bool
-
-	CPULimitMillicores int
-	MemoryLimitMiB     int
 }
 
 // Name is "replicas".
@@ -98,6 +103,7 @@ func (k *KubeReplicas) pods(ctx context.Context, ns string) ([]ReplicaUsage, err
 	if len(list.Items) == 0 {
 		return nil, fmt.Errorf("no pod metrics for %q in namespace %q", sel, ns)
 	}
+	specs, specErr := k.podSpecs(ctx, ns, sel)
 	out := make([]ReplicaUsage, 0, len(list.Items))
 	for _, pm := range list.Items {
 		var cpu, mem float64
@@ -110,15 +116,87 @@ func (k *KubeReplicas) pods(ctx context.Context, ns string) ([]ReplicaUsage, err
 			}
 		}
 		cpu, mem = finite(cpu), finite(mem)
-		out = append(out, ReplicaUsage{
-			ID:            pm.Name,
-			CPUMillicores: cpu,
-			MemoryMiB:     mem,
-			CPUPercent:    percentOf(cpu, float64(k.CPULimitMillicores)),
-			MemoryPercent: percentOf(mem, float64(k.MemoryLimitMiB)),
-		})
+		u := ReplicaUsage{ID: pm.Name, CPUMillicores: cpu, MemoryMiB: mem}
+		switch pod, ok := specs[pm.Name]; {
+		case specErr != nil:
+			u.LimitSource = api.LimitNotKnown(specErr.Error())
+		case !ok:
+			u.LimitSource = api.LimitNotKnown(fmt.Sprintf("pod %q has metrics but is not among the pods of %q", pm.Name, sel))
+		default:
+			r := podResources(pod)
+			u.LimitSource = api.LimitSourcePodSpec
+			u.CPULimitMillicores, u.MemoryLimitMiB = r.cpuLimit, r.memLimit
+			u.CPURequestMillicores, u.MemoryRequestMiB = r.cpuRequest, r.memRequest
+			u.CPUPercent = percentOf(cpu, float64(r.cpuLimit))
+			u.MemoryPercent = percentOf(mem, float64(r.memLimit))
+		}
+		out = append(out, u)
 	}
 	return out, nil
+}
+
+// podSpecs lists the pods of selector sel in ns, by name.
+func (k *KubeReplicas) podSpecs(ctx context.Context, ns, sel string) (map[string]*corev1.Pod, error) {
+	if k.Core == nil {
+		return nil, errors.New("no Kubernetes client configured to read the pods' limits")
+	}
+	list, err := k.Core.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return nil, fmt.Errorf("pods %q in namespace %q: %w", sel, ns, err)
+	}
+	out := make(map[string]*corev1.Pod, len(list.Items))
+	for i := range list.Items {
+		out[list.Items[i].Name] = &list.Items[i]
+	}
+	return out, nil
+}
+
+// resources are a pod's limits and requests: millicores and MiB, 0 where
+// the pod sets none.
+type resources struct {
+	cpuLimit, memLimit, cpuRequest, memRequest int
+}
+
+// podResources reads a pod's spec: its pod-level resources where set,
+// else the sum over its containers, where one container without a value
+// leaves the pod without one (its use is bounded by nothing).
+func podResources(pod *corev1.Pod) resources {
+	var r resources
+	get := func(name corev1.ResourceName, limit bool) int {
+		if pr := pod.Spec.Resources; pr != nil {
+			list := pr.Requests
+			if limit {
+				list = pr.Limits
+			}
+			if q, ok := list[name]; ok {
+				return quantityIn(name, q)
+			}
+		}
+		total := 0
+		for _, c := range pod.Spec.Containers {
+			list := c.Resources.Requests
+			if limit {
+				list = c.Resources.Limits
+			}
+			q, ok := list[name]
+			if !ok {
+				return 0
+			}
+			total += quantityIn(name, q)
+		}
+		return total
+	}
+	r.cpuLimit, r.memLimit = get(corev1.ResourceCPU, true), get(corev1.ResourceMemory, true)
+	r.cpuRequest, r.memRequest = get(corev1.ResourceCPU, false), get(corev1.ResourceMemory, false)
+	return r
+}
+
+// quantityIn is q in millicores (cpu) or whole MiB, rounded down (memory).
+func quantityIn(name corev1.ResourceName, q resource.Quantity) int {
+	if name == corev1.ResourceCPU {
+		return int(q.MilliValue())
+	}
+	return int(q.Value() >> 20)
 }
 
 func (k *KubeReplicas) hpa(ctx context.Context, ns string) (*HPA, error) {

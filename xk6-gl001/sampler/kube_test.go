@@ -2,6 +2,7 @@ package sampler_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -88,23 +89,64 @@ func guideHPA() *autoscalingv2.HorizontalPodAutoscaler {
 	}
 }
 
+// pod is an orchestrator pod whose containers have the given limits and
+// requests: {cpu limit, memory limit, cpu request, memory request}, ""
+// for none.
+func pod(name string, containers ...[4]string) *corev1.Pod {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+		Name: name, Namespace: "greenlang", Labels: map[string]string{"app": "gl-001-process-heat-orchestrator"},
+	}}
+	for i, c := range containers {
+		lim, req := corev1.ResourceList{}, corev1.ResourceList{}
+		for j, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if c[j] != "" {
+				lim[name] = resource.MustParse(c[j])
+			}
+			if c[j+2] != "" {
+				req[name] = resource.MustParse(c[j+2])
+			}
+		}
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{
+			Name: "c" + string(rune('0'+i)), Resources: corev1.ResourceRequirements{Limits: lim, Requests: req},
+		})
+	}
+	return p
+}
+
 func TestKubeReplicas(t *testing.T) {
 	metrics := metricsClient(t,
 		podMetrics("gl-001-b", "gl-001-process-heat-orchestrator", [2]string{"250m", "256Mi"}, [2]string{"100m", "64Mi"}),
 		podMetrics("gl-001-a", "gl-001-process-heat-orchestrator", [2]string{"1", "1Gi"}),
+		podMetrics("gl-001-c", "gl-001-process-heat-orchestrator", [2]string{"300m", "100Mi"}),
+		podMetrics("gl-001-new", "gl-001-process-heat-orchestrator", [2]string{"10m", "10Mi"}),
 		podMetrics("gl-002-x", "gl-002-boiler-efficiency", [2]string{"2", "2Gi"}),
 	)
+	levelPod := pod("gl-001-c", [4]string{"", "", "", ""})
+	levelPod.Spec.Resources = &corev1.ResourceRequirements{
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("600m"), corev1.ResourceMemory: resource.MustParse("400Mi")},
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("300m")},
+	}
 	k := &sampler.KubeReplicas{
-		Core: kubefake.NewClientset(guideHPA()), Metrics: metrics,
-		CPULimitMillicores: 1000, MemoryLimitMiB: 2048,
+		Core: kubefake.NewClientset(guideHPA(),
+			pod("gl-001-a", [4]string{"2", "2Gi", "1", "1Gi"}),
+			// The second container sets no CPU limit, so the pod has none.
+			pod("gl-001-b", [4]string{"500m", "512Mi", "250m", "256Mi"}, [4]string{"", "128Mi", "", "64Mi"}),
+			levelPod),
+		Metrics: metrics,
 	}
 	set := &sampler.Set{Samplers: []sampler.Sampler{k}}
 	got := set.Sample(context.Background(), time.Unix(0, 0))
 	want := sampler.Sample{
 		At: time.Unix(0, 0),
 		Replicas: []sampler.ReplicaUsage{
-			{ID: "gl-001-a", CPUMillicores: 1000, MemoryMiB: 1024, CPUPercent: 100, MemoryPercent: 50},
-			{ID: "gl-001-b", CPUMillicores: 350, MemoryMiB: 320, CPUPercent: 35, MemoryPercent: 15.625},
+			{ID: "gl-001-a", CPUMillicores: 1000, MemoryMiB: 1024, CPUPercent: 50, MemoryPercent: 50,
+				CPULimitMillicores: 2000, MemoryLimitMiB: 2048, LimitSource: "pod-spec", CPURequestMillicores: 1000, MemoryRequestMiB: 1024},
+			{ID: "gl-001-b", CPUMillicores: 350, MemoryMiB: 320, CPUPercent: 0, MemoryPercent: 50,
+				CPULimitMillicores: 0, MemoryLimitMiB: 640, LimitSource: "pod-spec", CPURequestMillicores: 0, MemoryRequestMiB: 320},
+			{ID: "gl-001-c", CPUMillicores: 300, MemoryMiB: 100, CPUPercent: 50, MemoryPercent: 25,
+				CPULimitMillicores: 600, MemoryLimitMiB: 400, LimitSource: "pod-spec", CPURequestMillicores: 300},
+			{ID: "gl-001-new", CPUMillicores: 10, MemoryMiB: 10,
+				LimitSource: `not known (pod "gl-001-new" has metrics but is not among the pods of "app=gl-001-process-heat-orchestrator")`},
 		},
 		HPA: &sampler.HPA{
 			Name: "gl-001-process-heat-orchestrator-hpa", MinReplicas: 3, MaxReplicas: 20, CurrentReplicas: 5, DesiredReplicas: 6,
@@ -116,6 +158,24 @@ func TestKubeReplicas(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v %+v\nwant %+v %+v", got, got.HPA, want, want.HPA)
+	}
+}
+
+func TestKubeReplicasWithoutPodAccess(t *testing.T) {
+	core := kubefake.NewClientset(pod("gl-001-a", [4]string{"2", "2Gi", "1", "1Gi"}))
+	core.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("RBAC: list pods not allowed"))
+	})
+	k := &sampler.KubeReplicas{Core: core, NoHPA: true,
+		Metrics: metricsClient(t, podMetrics("gl-001-a", "gl-001-process-heat-orchestrator", [2]string{"1", "1Gi"}))}
+	got := (&sampler.Set{Samplers: []sampler.Sampler{k}}).Sample(context.Background(), time.Unix(0, 0))
+	if len(got.Gaps) != 0 || len(got.Replicas) != 1 {
+		t.Fatalf("got %+v: want the usage, without a gap", got)
+	}
+	r := got.Replicas[0]
+	if r.CPUMillicores != 1000 || r.CPULimitMillicores != 0 || r.CPUPercent != 0 ||
+		!strings.HasPrefix(r.LimitSource, `not known (pods "app=gl-001-process-heat-orchestrator" in namespace "greenlang": pods is forbidden`) {
+		t.Errorf("got %+v: want the use, no limit, and why not", r)
 	}
 }
 

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/greenlang/gl001/deploy/procfs"
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // Proc is one replica process to watch: the replica's id and its pid.
@@ -31,15 +30,17 @@ type Proc struct {
 // is left out with a Gap too. Replicas read are kept; the error returned
 // is nil unless List is unset.
 //
-// Percentages are of CPULimitMillicores and MemoryLimitMiB; a limit of 0
-// leaves its percentage 0. Safe for concurrent use.
+// Percentages are of Limits, which every reading records beside them
+// with their source; a limit of 0 leaves its percentage 0. Safe for
+// concurrent use.
 type ProcReplicas struct {
 	// List returns the processes to read now; it is called on every
 	// Sample, since replicas restart under new pids. Its error is the
 	// Sample's: no replica was read.
-	List               func(ctx context.Context) ([]Proc, error)
-	CPULimitMillicores int
-	MemoryLimitMiB     int
+	List func(ctx context.Context) ([]Proc, error)
+	// Limits are each replica's limits and what enforces them: the
+	// stand-in's (its ready line's limits).
+	Limits api.ReplicaLimits
 
 	mu   sync.Mutex
 	last map[int]procReading // by pid
@@ -106,12 +107,15 @@ func (p *ProcReplicas) Sample(ctx context.Context, s *Sample) error {
 		}
 		mem := usage.RSSMiB()
 		s.Replicas = append(s.Replicas, ReplicaUsage{
-			ID:            pr.ID,
-			PID:           pr.PID,
-			CPUMillicores: cpu,
-			MemoryMiB:     mem,
-			CPUPercent:    percentOf(cpu, float64(p.CPULimitMillicores)),
-			MemoryPercent: percentOf(mem, float64(p.MemoryLimitMiB)),
+			ID:                 pr.ID,
+			PID:                pr.PID,
+			CPUMillicores:      cpu,
+			MemoryMiB:          mem,
+			CPUPercent:         percentOf(cpu, float64(p.Limits.CPULimitMillicores)),
+			MemoryPercent:      percentOf(mem, float64(p.Limits.MemoryLimitMiB)),
+			CPULimitMillicores: p.Limits.CPULimitMillicores,
+			MemoryLimitMiB:     p.Limits.MemoryLimitMiB,
+			LimitSource:        p.Limits.LimitSource,
 		})
 	}
 	for pid := range p.last {
@@ -132,9 +136,9 @@ func (p *ProcReplicas) keep(pid int, r procReading) {
 // errProcessGone is a listed process that is no longer running.
 var errProcessGone = errors.New("process gone")
 
-// readProc reads pid's CPU time and RSS (procfs) and its state and start
-// time (/proc/PID/stat fields 3 and 22): a zombie counts as gone, and the
-// start time tells a reused pid from the process read before.
+// readProc reads pid's CPU time and RSS and its identity (procfs): a
+// zombie counts as gone, and the start time tells a reused pid from the
+// process read before.
 func readProc(pid int) (procReading, procfs.Usage, error) {
 	if pid <= 0 {
 		return procReading{}, procfs.Usage{}, fmt.Errorf("no pid (%d)", pid)
@@ -147,41 +151,17 @@ func readProc(pid int) (procReading, procfs.Usage, error) {
 		}
 		return procReading{}, procfs.Usage{}, err
 	}
-	state, start, err := statIdentity(pid)
+	id, err := procfs.ReadIdentity(pid)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			err = errProcessGone
 		}
 		return procReading{}, procfs.Usage{}, err
 	}
-	if state == "Z" || state == "X" || state == "x" {
+	if id.Gone() {
 		return procReading{}, procfs.Usage{}, errProcessGone
 	}
-	return procReading{startTicks: start, cpuSeconds: usage.CPUSeconds, at: at}, usage, nil
-}
-
-// statIdentity returns the state and start time (clock ticks after boot)
-// of process pid.
-func statIdentity(pid int) (state string, startTicks uint64, err error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return "", 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return "", 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); field n is f[n-3].
-	if len(f) < 20 {
-		return "", 0, fmt.Errorf("malformed /proc/%d/stat: %d fields after the name", pid, len(f))
-	}
-	start, err := strconv.ParseUint(f[19], 10, 64)
-	if err != nil {
-		return "", 0, fmt.Errorf("malformed /proc/%d/stat: %w", pid, err)
-	}
-	return f[0], start, nil
+	return procReading{startTicks: id.StartTicks, cpuSeconds: usage.CPUSeconds, at: at}, usage, nil
 }
 
 // percentOf is v as a percentage of limit; 0 without a limit.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
 )
 
@@ -53,8 +54,7 @@ func TestProcReplicas(t *testing.T) {
 		List: func(context.Context) ([]sampler.Proc, error) {
 			return []sampler.Proc{{ID: "replica-1", PID: dead}, {ID: "replica-0", PID: os.Getpid()}}, nil
 		},
-		CPULimitMillicores: 500,
-		MemoryLimitMiB:     1024,
+		Limits: api.ReplicaLimits{CPULimitMillicores: 500, MemoryLimitMiB: 1024, LimitSource: "cgroup-v1"},
 	}
 	ctx := context.Background()
 
@@ -82,7 +82,8 @@ func TestProcReplicas(t *testing.T) {
 	// Most of the time between readings was spent burning CPU, but the
 	// machine is shared and the clock tick is 10 ms: allow a wide band.
 	if r.ID != "replica-0" || r.PID != os.Getpid() || r.CPUMillicores < 50 || r.CPUMillicores > 2100 ||
-		r.MemoryMiB <= 1 || !near(r.CPUPercent, r.CPUMillicores/5) || !near(r.MemoryPercent, r.MemoryMiB/1024*100) {
+		r.MemoryMiB <= 1 || !near(r.CPUPercent, r.CPUMillicores/5) || !near(r.MemoryPercent, r.MemoryMiB/1024*100) ||
+		r.CPULimitMillicores != 500 || r.MemoryLimitMiB != 1024 || r.LimitSource != "cgroup-v1" {
 		t.Errorf("replica %+v", r)
 	}
 }

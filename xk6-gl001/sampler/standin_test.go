@@ -47,9 +47,8 @@ func TestStandIn(t *testing.T) {
 	defer si.Stop()
 
 	procs := &sampler.ProcReplicas{
-		List:               sampler.StandInReplicas(nil, si.API(), api.PathCapacity),
-		CPULimitMillicores: si.Prediction().CPUMillicores,
-		MemoryLimitMiB:     si.Prediction().MemoryMiB,
+		List:   sampler.StandInReplicas(nil, si.API(), api.PathCapacity),
+		Limits: si.Limits(),
 	}
 	set := &sampler.Set{
 		Samplers: []sampler.Sampler{
@@ -95,6 +94,9 @@ func TestStandIn(t *testing.T) {
 	for _, r := range s.Replicas {
 		if r.PID <= 0 || r.MemoryMiB <= 0 || r.MemoryPercent <= 0 || r.CPUMillicores < 0 {
 			t.Errorf("replica %+v", r)
+		}
+		if lim := si.Limits(); r.CPULimitMillicores != lim.CPULimitMillicores || r.MemoryLimitMiB != lim.MemoryLimitMiB || r.LimitSource != lim.LimitSource {
+			t.Errorf("replica %+v records other limits than the stand-in's %+v", r, lim)
 		}
 	}
 	if s.Target == nil || s.Target.Series == 0 || s.Target.RequestsTotal != 1 ||
