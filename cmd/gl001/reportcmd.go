@@ -16,12 +16,19 @@ import (
 type reportFlags struct {
 	failOn      *enumFlag
 	plantsToAdd *intFlag
+	// The decision tree's questions no metric answers: yes, no, or ""
+	// for unknown.
+	recentDeployment, networkIssues, subagentsFailing *enumFlag
 }
 
 func addReportFlags(f *pflag.FlagSet) *reportFlags {
-	rf := &reportFlags{failOn: outputFlag("none", "critical"), plantsToAdd: &intFlag{value: 0, lo: 0, hi: 10_000}}
+	rf := &reportFlags{failOn: outputFlag("none", "critical"), plantsToAdd: &intFlag{value: 0, lo: 0, hi: 10_000},
+		recentDeployment: outputFlag("", "yes", "no"), networkIssues: outputFlag("", "yes", "no"), subagentsFailing: outputFlag("", "yes", "no")}
 	f.Var(rf.failOn, "fail-on", "none, or critical: exit 1 when the report's verdict is fail (a critical trigger, an untaken planning action)")
 	f.Var(rf.plantsToAdd, "plants-to-add", "the expansion being validated, in plants: enters the decision tree's \"Adding new plants (5+)?\" branch (0: not asked)")
+	f.Var(rf.recentDeployment, "recent-deployment", "the decision tree's \"Recent deployment?\": yes or no (unset: unknown, to check; no for a run on the stand-in it started)")
+	f.Var(rf.networkIssues, "network-issues", "the decision tree's \"Network issues?\": yes or no (unset: unknown, to check)")
+	f.Var(rf.subagentsFailing, "subagents-failing", "the decision tree's \"Sub-agents failing?\": yes or no (unset: unknown, to check)")
 	return rf
 }
 
@@ -31,6 +38,16 @@ func (rf *reportFlags) options() report.Options {
 		n := rf.plantsToAdd.value
 		o.PlantsToAdd = &n
 	}
+	answer := func(f *enumFlag) *bool {
+		if f.value == "" {
+			return nil
+		}
+		b := f.value == "yes"
+		return &b
+	}
+	o.Context.RecentDeployment = answer(rf.recentDeployment)
+	o.Context.NetworkIssues = answer(rf.networkIssues)
+	o.Context.SubagentsFailing = answer(rf.subagentsFailing)
 	return o
 }
 

@@ -51,6 +51,13 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 	if opts.PlantsToAdd != nil {
 		ctx.PlantsToAdd = opts.PlantsToAdd
 	}
+	var deployedBasis string
+	if ctx.RecentDeployment == nil && run.Meta.StandIn {
+		// The run started the stand-in itself, from its own binary: no new
+		// release came before the load, so there is no regression to chase.
+		ctx.RecentDeployment = ptr(false)
+		deployedBasis = "the stand-in was started by this run from its own gl001 binary: no new release to regress"
+	}
 	pts := steady(o.points, run.Start(), run.Meta.Scenario.RampUp(), run.Meta.Scenario.Duration())
 	ctx, trends := deriveTrends(ctx, pts, o.Limits.CPUNotEnforced, o.Limits.MemoryNotEnforced)
 	diag := decision.Diagnose(in, ctx)
@@ -59,19 +66,20 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 	}
 
 	r := Report{
-		Completeness: completeness(run, opts),
-		Run:          info,
-		Predicted:    pred,
-		Observed:     o.Observed,
-		StandInNote:  standInNote(info, o, pred, run.Meta.ReplicaLimits),
-		Comparison:   compare(o, pred, info.StandIn),
-		Triggers:     triggerRows(o, in, pred),
-		Trends:       trends,
-		Context:      ctx,
-		Diagnosis:    diag,
-		RightSizing:  rightSize(o, pred, info.StandIn, run.Meta.ReplicaLimits),
-		Schedule:     schedule(run),
-		Gaps:         o.gaps,
+		Completeness:          completeness(run, opts),
+		Run:                   info,
+		Predicted:             pred,
+		Observed:              o.Observed,
+		StandInNote:           standInNote(info, o, pred, run.Meta.ReplicaLimits),
+		Comparison:            compare(o, pred, info.StandIn),
+		Triggers:              triggerRows(o, in, pred),
+		Trends:                trends,
+		Context:               ctx,
+		Diagnosis:             diag,
+		RecentDeploymentBasis: deployedBasis,
+		RightSizing:           rightSize(o, pred, info.StandIn, run.Meta.ReplicaLimits),
+		Schedule:              schedule(run),
+		Gaps:                  o.gaps,
 	}
 	r.Thresholds, r.ThresholdsError = evaluateThresholds(run, opts.Thresholds)
 	r.Verdict, r.Reasons = r.judge()

@@ -158,6 +158,10 @@ type Report struct {
 	Trends []Trend `json:"trends"`
 	// Context is what the decision tree was given, trends included.
 	Context decision.Context `json:"context"`
+	// RecentDeploymentBasis says where Context.RecentDeployment came from
+	// when the report set it rather than the engineer (a stand-in run);
+	// "" otherwise.
+	RecentDeploymentBasis string `json:"recent_deployment_basis,omitempty"`
 	// Diagnosis is where the guide's decision tree leads; empty when no
 	// branch is entered.
 	Diagnosis []decision.Diagnosis `json:"diagnosis"`

@@ -248,6 +248,9 @@ func (r Report) decisionSection() section {
 		if f.v != nil {
 			v = fmt.Sprint(*f.v)
 		}
+		if f.name == "recent_deployment" && r.RecentDeploymentBasis != "" {
+			v += " (" + r.RecentDeploymentBasis + ")"
+		}
 		ctx = append(ctx, f.name+": "+v)
 	}
 	s.Blocks = append(s.Blocks, para("Context:"), list(ctx))
