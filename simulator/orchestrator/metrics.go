@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // metrics are one replica's measurements. Every figure the replica reports,
@@ -28,6 +30,13 @@ type metrics struct {
 	messageBusLatency     prometheus.Histogram
 	dbQueryDuration       prometheus.Histogram
 }
+
+// The status label values of gl_001_orchestration_requests_total.
+const (
+	outcomeOK      = "ok"
+	outcomeInvalid = "invalid"
+	outcomeError   = "error"
+)
 
 // window is how far back the p95 gauges and the coordination rate look.
 const window = 60 * time.Second
@@ -111,6 +120,15 @@ func newMetrics(replica string, poolSize func() float64, queueDepth func() float
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
+	// Every outcome's series exists from the start at 0, a reading: a
+	// counter vector shows no series until its first increment, and a
+	// scrape could not tell "none yet" from "not exposed".
+	for _, o := range []string{outcomeOK, outcomeInvalid, outcomeError} {
+		m.orchestrationRequests.WithLabelValues(o)
+	}
+	for _, s := range []string{api.AckOK, api.AckError} {
+		m.coordinationEvents.WithLabelValues(s)
+	}
 	return m
 }
 

@@ -227,3 +227,56 @@ func TestRateWindow(t *testing.T) {
 		}
 	})
 }
+
+// snoopWriter is a ResponseWriter that runs peek once, when the answer
+// starts to leave: whatever peek reads then is what a client that has its
+// answer and scrapes at once would see.
+type snoopWriter struct {
+	*httptest.ResponseRecorder
+	peek   func()
+	peeked bool
+}
+
+func (w *snoopWriter) WriteHeader(code int) {
+	if !w.peeked {
+		w.peeked = true
+		w.peek()
+	}
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func (w *snoopWriter) Write(b []byte) (int, error) {
+	if !w.peeked {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseRecorder.Write(b)
+}
+
+// A request is counted, and its latency recorded, before its answer is
+// written: a client that has its answer and then scrapes sees it.
+func TestOptimizeCountedBeforeAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		body    string
+		status  int
+		counted func(Snapshot) bool
+	}{
+		{"ok", handChecked, http.StatusOK, func(s Snapshot) bool {
+			return s.OptimizationRequestsOK == 1 && s.OrchestrationLatencyP95 > 0 && s.HeatOptimizationTimeP95 > 0
+		}},
+		{"invalid", `not json`, http.StatusBadRequest, func(s Snapshot) bool { return s.OptimizationRequestsInvalid == 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := newTestReplica(t, dbpool.Config{Size: 2, Timeout: time.Second})
+			var seen Snapshot
+			w := &snoopWriter{ResponseRecorder: httptest.NewRecorder(), peek: func() { seen = r.Snapshot() }}
+			r.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, api.PathOptimize, strings.NewReader(tc.body)))
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
+			}
+			if !tc.counted(seen) {
+				t.Errorf("when the answer left, the replica read %+v: the request was not counted yet", seen)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"time"
 
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/dbpool"
 )
 
@@ -37,8 +38,8 @@ func (r *Replica) Snapshot() Snapshot {
 	req := func(status string) int64 {
 		return int64(counterValue(r.m.orchestrationRequests.WithLabelValues(status)))
 	}
-	ok := int64(counterValue(r.m.coordinationEvents.WithLabelValues("ok")))
-	failed := int64(counterValue(r.m.coordinationEvents.WithLabelValues("error")))
+	ok := int64(counterValue(r.m.coordinationEvents.WithLabelValues(api.AckOK)))
+	failed := int64(counterValue(r.m.coordinationEvents.WithLabelValues(api.AckError)))
 	success := 1.0
 	if ok+failed > 0 {
 		success = float64(ok) / float64(ok+failed)
@@ -55,9 +56,9 @@ func (r *Replica) Snapshot() Snapshot {
 		AgentCoordinationSuccessRate: success,
 		AgentCoordinationPerSecond:   r.m.coordinationRate.PerSecond(),
 		OptimizationRequestsTotal:    r.requests.Load(),
-		OptimizationRequestsOK:       req("ok"),
-		OptimizationRequestsInvalid:  req("invalid"),
-		OptimizationRequestsError:    req("error"),
+		OptimizationRequestsOK:       req(outcomeOK),
+		OptimizationRequestsInvalid:  req(outcomeInvalid),
+		OptimizationRequestsError:    req(outcomeError),
 		CoordinationEventsTotal:      ok + failed,
 		CoordinationEventsFailed:     failed,
 		BoilerCalculationQueueDepth:  int64(r.proc.Stats().QueueDepth),
