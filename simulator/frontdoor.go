@@ -28,7 +28,7 @@ import (
 // endpoints fan out to every replica and aggregate where the guide reads
 // one figure for the deployment.
 type frontDoor struct {
-	sup        *supervisor.Supervisor
+	sup        deployment
 	prediction capacity.Prediction
 	client     *http.Client
 
@@ -36,6 +36,17 @@ type frontDoor struct {
 	brokers    []string   // the Kafka the stand-in uses
 	token      string     // bearer token of the load-test endpoint; "" turns it off
 	loadTester LoadTester // nil: the endpoint answers 501
+}
+
+// deployment is what the front door needs of the replicas: the
+// supervisor's, or a test's fake.
+type deployment interface {
+	// Replicas are every replica, up or not, in id order.
+	Replicas() []supervisor.Replica
+	// Live are the replicas up now, in id order.
+	Live() []supervisor.Replica
+	// FrontDoor spreads work over the live replicas.
+	FrontDoor() http.Handler
 }
 
 func (f *frontDoor) handler() http.Handler {
