@@ -115,8 +115,11 @@ func decodeJSON[T any](r io.Reader) (T, error) {
 	return v, err
 }
 
+// health is the deployment's health (supervisor.HealthOf): 503 with the
+// reason when no replica is up, so a probe of the front door fails then.
 func (f *frontDoor) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "healthy", "replicas": f.sup.Replicas()})
+	h := supervisor.HealthOf(f.sup.Replicas())
+	writeJSON(w, h.HTTPStatus(), h)
 }
 
 // ready answers 200 while at least one replica is live, as a Service has

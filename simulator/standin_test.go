@@ -19,6 +19,7 @@ import (
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/simulator/supervisor"
 )
 
 // TestMain lets this test binary serve as a stand-in replica when the
@@ -181,6 +182,11 @@ func TestStandInEndToEnd(t *testing.T) {
 	// shared by the 2 running replicas as ceil(85/2) = 43 each.
 	if db.ConnectionPool.Size != 86 || db.ConnectionPool.QueriesTotal < 10*2+events-events/50 || db.ReadReplicas == nil {
 		t.Errorf("database %+v", db)
+	}
+	var health supervisor.Health
+	getJSON(t, si.API()+api.PathHealth, &health)
+	if health.Status != supervisor.Healthy || health.ReplicasUp != 2 || health.Reason != "" {
+		t.Errorf("health %+v, want healthy with both replicas up", health)
 	}
 	var capv simulator.CapacityView
 	getJSON(t, si.API()+api.PathCapacity, &capv)
