@@ -135,33 +135,52 @@ func (f *frontDoor) ready(w http.ResponseWriter, _ *http.Request) {
 
 // AggregateMetrics is GET /api/v1/metrics at the front door: the
 // deployment's figures and each replica's. Latency p95s are the worst
-// replica's (percentiles do not add up), CPU and memory are the mean
-// across replicas as the HPA averages utilisation, counters are summed.
+// replica's (percentiles do not add up), CPU and memory the mean over the
+// replicas that have a reading, as the HPA averages utilisation, the
+// success rate is over every replica's events, counters are summed. A
+// figure no replica read is null, never 0 or 1.
 type AggregateMetrics struct {
 	orchestrator.Snapshot
-	CPUPercentMax    float64                          `json:"cpu_percent_max"`
-	MemoryPercentMax float64                          `json:"memory_percent_max"`
+	CPUPercentMax    *float64                         `json:"cpu_percent_max"`
+	MemoryPercentMax *float64                         `json:"memory_percent_max"`
 	PerReplica       map[string]orchestrator.Snapshot `json:"per_replica"`
 	Unreachable      []string                         `json:"unreachable,omitempty"`
 }
 
+// metrics answers 503 when no replica could be read: summed counters of
+// no replica would be zeros standing for nothing.
 func (f *frontDoor) metrics(w http.ResponseWriter, req *http.Request) {
 	snaps, errs := fanOut(req.Context(), f, api.PathMetrics, decodeJSON[orchestrator.Snapshot])
+	if len(snaps) == 0 {
+		writeNoReplica(w, f, errs)
+		return
+	}
 	writeJSON(w, http.StatusOK, aggregate(snaps, errs))
+}
+
+// writeNoReplica answers 503 for an aggregate that no replica answered,
+// saying why.
+func writeNoReplica(w http.ResponseWriter, f *frontDoor, errs []string) {
+	msg := "no replica up to read"
+	if len(errs) > 0 {
+		msg = "no replica answered"
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": msg, "replicas": f.sup.Replicas(), "unreachable": errs})
 }
 
 func aggregate(snaps map[string]orchestrator.Snapshot, errs []string) AggregateMetrics {
 	a := AggregateMetrics{PerReplica: snaps, Unreachable: errs}
 	s := &a.Snapshot
 	s.Replicas = len(snaps)
-	var ok, total float64
+	var cpu, mem mean
+	var ok, total int64
 	for _, r := range snaps {
-		s.OrchestrationLatencyP95 = math.Max(s.OrchestrationLatencyP95, r.OrchestrationLatencyP95)
-		s.HeatOptimizationTimeP95 = math.Max(s.HeatOptimizationTimeP95, r.HeatOptimizationTimeP95)
-		s.CPUPercent += r.CPUPercent / float64(len(snaps))
-		s.MemoryPercent += r.MemoryPercent / float64(len(snaps))
-		a.CPUPercentMax = math.Max(a.CPUPercentMax, r.CPUPercent)
-		a.MemoryPercentMax = math.Max(a.MemoryPercentMax, r.MemoryPercent)
+		s.OrchestrationLatencyP95 = maxOf(s.OrchestrationLatencyP95, r.OrchestrationLatencyP95)
+		s.HeatOptimizationTimeP95 = maxOf(s.HeatOptimizationTimeP95, r.HeatOptimizationTimeP95)
+		cpu.add(r.CPUPercent)
+		mem.add(r.MemoryPercent)
+		a.CPUPercentMax = maxOf(a.CPUPercentMax, r.CPUPercent)
+		a.MemoryPercentMax = maxOf(a.MemoryPercentMax, r.MemoryPercent)
 		s.AgentCoordinationPerSecond += r.AgentCoordinationPerSecond
 		s.OptimizationRequestsTotal += r.OptimizationRequestsTotal
 		s.OptimizationRequestsOK += r.OptimizationRequestsOK
@@ -173,15 +192,49 @@ func aggregate(snaps map[string]orchestrator.Snapshot, errs []string) AggregateM
 		s.PlantsSeen = max(s.PlantsSeen, r.PlantsSeen)
 		s.AgentsSeen = max(s.AgentsSeen, r.AgentsSeen)
 		s.UptimeSeconds = max(s.UptimeSeconds, r.UptimeSeconds)
-		total += float64(r.CoordinationEventsTotal)
-		ok += float64(r.CoordinationEventsTotal - r.CoordinationEventsFailed)
+		total += r.CoordinationEventsTotal
+		ok += r.CoordinationEventsTotal - r.CoordinationEventsFailed
 	}
-	s.AgentCoordinationSuccessRate = 1
+	s.CPUPercent, s.MemoryPercent = cpu.value(), mem.value()
 	if total > 0 {
-		s.AgentCoordinationSuccessRate = ok / total
+		s.AgentCoordinationSuccessRate = ptr(float64(ok) / float64(total))
 	}
 	return a
 }
+
+// maxOf is the larger of two figures, either of which may be unread (nil).
+func maxOf(a, b *float64) *float64 {
+	switch {
+	case b == nil:
+		return a
+	case a == nil || *b > *a:
+		return ptr(*b)
+	}
+	return a
+}
+
+// mean is the mean of the figures that were read.
+type mean struct {
+	sum float64
+	n   int
+}
+
+func (m *mean) add(p *float64) {
+	if p != nil {
+		m.sum += *p
+		m.n++
+	}
+}
+
+// value is the mean, nil when nothing was read.
+func (m mean) value() *float64 {
+	if m.n == 0 {
+		return nil
+	}
+	return ptr(math.Round(m.sum/float64(m.n)*100) / 100)
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
 	loads, errs := fanOut(req.Context(), f, api.PathLoadDistribution, decodeJSON[orchestrator.LoadDistribution])

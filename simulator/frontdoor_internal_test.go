@@ -89,3 +89,87 @@ func TestFrontDoorHealth(t *testing.T) {
 		})
 	}
 }
+
+// up is an up replica whose endpoints answer bodies.
+func up(t *testing.T, id string, bodies map[string]string) supervisor.Replica {
+	return supervisor.Replica{ID: id, Up: true, URL: replicaServer(t, bodies)}
+}
+
+// GET /api/v1/metrics: a figure no replica has data for is null, never 0
+// or 1; one some replicas have is theirs (worst p95, mean of the
+// readings); with no replica read the answer is 503 saying why.
+func TestFrontDoorMetrics(t *testing.T) {
+	const (
+		nothing = `{"replica": "%s", "orchestration_latency_p95": null, "heat_optimization_time_p95": null,
+			"cpu_percent": null, "memory_percent": null, "agent_coordination_success_rate": null,
+			"coordination_events_total": 0, "coordination_events_failed": 0}`
+		busy = `{"replica": "replica-0", "orchestration_latency_p95": 0.5, "heat_optimization_time_p95": 0.2,
+			"cpu_percent": 40, "memory_percent": 10, "agent_coordination_success_rate": 0.75,
+			"coordination_events_total": 4, "coordination_events_failed": 1}`
+	)
+	quiet := func(id string) string { return strings.Replace(nothing, "%s", id, 1) }
+	t.Run("nothing behind the figures", func(t *testing.T) {
+		d := fakeDeployment{replicas: []supervisor.Replica{
+			up(t, "replica-0", map[string]string{"/api/v1/metrics": quiet("replica-0")}),
+			up(t, "replica-1", map[string]string{"/api/v1/metrics": quiet("replica-1")}),
+		}}
+		code, body := serveFront(t, d, "/api/v1/metrics")
+		if code != http.StatusOK {
+			t.Fatalf("status %d: %v", code, body)
+		}
+		for _, name := range []string{"orchestration_latency_p95", "heat_optimization_time_p95", "cpu_percent", "memory_percent",
+			"cpu_percent_max", "memory_percent_max", "agent_coordination_success_rate"} {
+			if v, ok := body[name]; !ok || v != nil {
+				t.Errorf("%s = %v (present %v), want null", name, v, ok)
+			}
+		}
+	})
+	t.Run("one replica has data", func(t *testing.T) {
+		d := fakeDeployment{replicas: []supervisor.Replica{
+			up(t, "replica-0", map[string]string{"/api/v1/metrics": busy}),
+			up(t, "replica-1", map[string]string{"/api/v1/metrics": quiet("replica-1")}),
+		}}
+		_, body := serveFront(t, d, "/api/v1/metrics")
+		want := map[string]any{"orchestration_latency_p95": 0.5, "heat_optimization_time_p95": 0.2,
+			"cpu_percent": 40.0, "memory_percent": 10.0, "cpu_percent_max": 40.0, "agent_coordination_success_rate": 0.75, "replicas": 2.0}
+		for name, v := range want {
+			if body[name] != v {
+				t.Errorf("%s = %v, want %v", name, body[name], v)
+			}
+		}
+	})
+	t.Run("no replica read", func(t *testing.T) {
+		d := fakeDeployment{replicas: []supervisor.Replica{{ID: "replica-0"}, {ID: "replica-1"}}}
+		code, body := serveFront(t, d, "/api/v1/metrics")
+		if reason, _ := body["error"].(string); code != http.StatusServiceUnavailable || !strings.Contains(reason, "no replica") {
+			t.Errorf("got %d %v, want 503 saying no replica was read", code, body)
+		}
+	})
+}
+
+// A replica the front door could not read has null figures in the load
+// distribution, not zeros.
+func TestFrontDoorLoadDistributionUnread(t *testing.T) {
+	d := fakeDeployment{replicas: []supervisor.Replica{
+		up(t, "replica-0", map[string]string{"/api/v1/metrics/load-distribution": `{"replicas": [{"replica": "replica-0",
+			"optimization_requests": 3, "coordination_events": 9, "cpu_percent": 12.5, "memory_percent": 4, "up": true}]}`}),
+		{ID: "replica-1"},
+	}}
+	code, body := serveFront(t, d, "/api/v1/metrics/load-distribution")
+	rs, _ := body["replicas"].([]any)
+	if code != http.StatusOK || len(rs) != 2 {
+		t.Fatalf("got %d %v, want both replicas listed", code, body)
+	}
+	if r0 := rs[0].(map[string]any); r0["optimization_requests"] != 3.0 || r0["cpu_percent"] != 12.5 {
+		t.Errorf("replica-0 %v", r0)
+	}
+	r1 := rs[1].(map[string]any)
+	for _, name := range []string{"optimization_requests", "coordination_events", "cpu_percent", "memory_percent"} {
+		if v, ok := r1[name]; !ok || v != nil {
+			t.Errorf("down replica-1: %s = %v (present %v), want null", name, v, ok)
+		}
+	}
+	if r1["up"] != false {
+		t.Errorf("replica-1 up = %v", r1["up"])
+	}
+}

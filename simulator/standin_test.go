@@ -153,8 +153,9 @@ func TestStandInEndToEnd(t *testing.T) {
 	var m simulator.AggregateMetrics
 	getJSON(t, si.API()+api.PathMetrics, &m)
 	if m.OptimizationRequestsOK != 10 || m.OptimizationRequestsInvalid != 1 || m.CoordinationEventsTotal < events ||
-		m.CoordinationEventsFailed < events/50 || m.OrchestrationLatencyP95 <= 0 || m.HeatOptimizationTimeP95 <= 0 ||
-		m.AgentCoordinationSuccessRate >= 1 || m.Replicas != 2 {
+		m.CoordinationEventsFailed < events/50 || m.OrchestrationLatencyP95 == nil || *m.OrchestrationLatencyP95 <= 0 ||
+		m.HeatOptimizationTimeP95 == nil || *m.HeatOptimizationTimeP95 <= 0 ||
+		m.AgentCoordinationSuccessRate == nil || *m.AgentCoordinationSuccessRate >= 1 || m.Replicas != 2 {
 		t.Errorf("metrics did not move as expected: %+v", m.Snapshot)
 	}
 	var dist struct {
