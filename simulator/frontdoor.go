@@ -254,25 +254,48 @@ func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// DeploymentPool is connection_pool at the front door: every live
+// replica's pool, read at once (one concurrent fan-out), summed. Size,
+// in_use, available, overflow_in_use and waiting are readings of that
+// moment, so in_use / size is the deployment's share of connections in use
+// then; the counters (wait_count, timeouts, ...) are the sums of the
+// replicas' counters since each started.
+//
+// MaxInUse is always null: a replica's max_in_use is its own all-time peak,
+// reached at a moment of its own, and the sum of such peaks describes no
+// moment the deployment lived through. Each replica's stays in per_replica.
+type DeploymentPool struct {
+	dbpool.Stats
+	MaxInUse *int `json:"max_in_use"`
+	// ReplicasRead is how many replicas' pools are in the sums.
+	ReplicasRead int `json:"replicas_read"`
+}
+
 // database sums the replicas' pools: the deployment's connections to the
-// database are what the guide's pool size counts.
+// database are what the guide's pool size counts. With no replica read it
+// answers 503: a sum over none would be zeros standing for nothing.
 func (f *frontDoor) database(w http.ResponseWriter, req *http.Request) {
 	dbs, errs := fanOut(req.Context(), f, api.PathDatabase, decodeJSON[orchestrator.Database])
-	var sum dbpool.Stats
+	if len(dbs) == 0 {
+		writeNoReplica(w, f, errs)
+		return
+	}
+	sum := DeploymentPool{ReplicasRead: len(dbs)}
 	per := make(map[string]dbpool.Stats, len(dbs))
 	for id, d := range dbs {
 		p := d.ConnectionPool
 		per[id] = p
 		sum.Size += p.Size
+		sum.Overflow += p.Overflow
 		sum.InUse += p.InUse
 		sum.Available += p.Available
 		sum.OverflowInUse += p.OverflowInUse
+		sum.Waiting += p.Waiting
 		sum.WaitCount += p.WaitCount
 		sum.WaitDurationSecondsTotal += p.WaitDurationSecondsTotal
 		sum.Timeouts += p.Timeouts
 		sum.QueriesTotal += p.QueriesTotal
 		sum.AcquiredTotal += p.AcquiredTotal
-		sum.MaxInUse += p.MaxInUse
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"connection_pool": sum, "per_replica": per, "read_replicas": []orchestrator.ReadReplica{}, "unreachable": errs,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,5 +172,48 @@ func TestFrontDoorLoadDistributionUnread(t *testing.T) {
 	}
 	if r1["up"] != false {
 		t.Errorf("replica-1 up = %v", r1["up"])
+	}
+}
+
+// GET /api/v1/metrics/database: the deployment's pool is the replicas'
+// pools read at once and summed. Each replica's max_in_use is a peak at a
+// moment of its own, so the deployment's is null, not their sum; each
+// stays in per_replica.
+func TestFrontDoorDatabase(t *testing.T) {
+	pool := func(inUse, maxInUse, waits, timeouts int) string {
+		return strings.NewReplacer("IN", strconv.Itoa(inUse), "AVAIL", strconv.Itoa(43-inUse), "MAX", strconv.Itoa(maxInUse),
+			"WAITS", strconv.Itoa(waits), "TIMEOUTS", strconv.Itoa(timeouts)).Replace(
+			`{"connection_pool": {"size": 43, "overflow": 0, "in_use": IN, "available": AVAIL, "overflow_in_use": 0, "waiting": 0,
+			"wait_count": WAITS, "wait_duration_seconds_total": 0.5, "timeouts": TIMEOUTS, "queries_total": 100, "acquired_total": 90,
+			"max_in_use": MAX}, "read_replicas": []}`)
+	}
+	d := fakeDeployment{replicas: []supervisor.Replica{
+		up(t, "replica-0", map[string]string{"/api/v1/metrics/database": pool(5, 40, 3, 1)}),
+		up(t, "replica-1", map[string]string{"/api/v1/metrics/database": pool(7, 30, 2, 0)}),
+	}}
+	code, body := serveFront(t, d, "/api/v1/metrics/database")
+	cp, _ := body["connection_pool"].(map[string]any)
+	if code != http.StatusOK || cp == nil {
+		t.Fatalf("got %d %v", code, body)
+	}
+	want := map[string]any{"size": 86.0, "in_use": 12.0, "available": 74.0, "wait_count": 5.0, "timeouts": 1.0,
+		"queries_total": 200.0, "acquired_total": 180.0, "replicas_read": 2.0}
+	for name, v := range want {
+		if cp[name] != v {
+			t.Errorf("connection_pool.%s = %v, want %v", name, cp[name], v)
+		}
+	}
+	if v, ok := cp["max_in_use"]; !ok || v != nil {
+		t.Errorf("connection_pool.max_in_use = %v (present %v), want null: per-replica peaks at different moments do not add up", v, ok)
+	}
+	per, _ := body["per_replica"].(map[string]any)
+	if r0, _ := per["replica-0"].(map[string]any); r0["max_in_use"] != 40.0 {
+		t.Errorf("per_replica %v, want each replica's own max_in_use kept", per)
+	}
+
+	d = fakeDeployment{replicas: []supervisor.Replica{{ID: "replica-0"}}}
+	code, body = serveFront(t, d, "/api/v1/metrics/database")
+	if reason, _ := body["error"].(string); code != http.StatusServiceUnavailable || !strings.Contains(reason, "no replica") {
+		t.Errorf("no replica up: got %d %v, want 503 saying so", code, body)
 	}
 }
