@@ -215,7 +215,7 @@ func syntheticRun() *runlog.Run {
 					{ID: "replica-2", CPUMillicores: 400 + float64(i), MemoryMiB: 1000},
 				},
 				Lag:      &record.Lag{Group: "gl-001-orchestrator", Topic: "agent-coordination", Messages: int64(10 * i), Seconds: 0.1 * float64(i)},
-				Database: &record.Database{Size: 20, InUse: int64(i), WaitCount: int64(3 * i)},
+				Database: &record.Database{Size: 20, InUse: int64(i), WaitCount: ptr(int64(3 * i))},
 			}
 		}
 		run.Intervals = append(run.Intervals, iv)
@@ -376,3 +376,5 @@ func TestIntervalPercentilesMatchSink(t *testing.T) {
 		t.Errorf("only %d interval histograms checked", checked)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

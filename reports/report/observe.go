@@ -143,6 +143,9 @@ func observe(run *runlog.Run, opts Options) observation {
 		}
 		gapped := map[string]bool{}
 		for _, g := range s.Gaps {
+			if !g.Whole() {
+				continue // one figure unread; the sampler's reading stands
+			}
 			o.gaps = append(o.gaps, Gap{Seq: iv.Seq, At: at, Sampler: g.Sampler, Reason: g.Reason})
 			if !gapped[g.Sampler] {
 				gapped[g.Sampler] = true
@@ -186,7 +189,10 @@ func observe(run *runlog.Run, opts Options) observation {
 
 		if d := s.Database; d != nil {
 			o.PoolIntervals++
-			inUse := max(d.InUse, d.MaxInUse)
+			inUse := d.InUse
+			if d.MaxInUse != nil {
+				inUse = max(inUse, *d.MaxInUse)
+			}
 			if o.PoolInUsePeak == nil || inUse > *o.PoolInUsePeak {
 				o.PoolInUsePeak = ptr(inUse)
 			}
@@ -199,7 +205,7 @@ func observe(run *runlog.Run, opts Options) observation {
 					o.PoolInUsePeakPercent = ptr(share)
 				}
 			}
-			o.PoolWaitCount, o.PoolTimeouts = ptr(d.WaitCount), ptr(d.Timeouts)
+			o.PoolWaitCount, o.PoolTimeouts = d.WaitCount, d.Timeouts
 		}
 
 		if l := s.Lag; l != nil {

@@ -58,7 +58,8 @@ func healthyFleet() fleet {
 		mem: func(i, r int) float64 { return 5800 + float64(r)*60 + float64((i+r)%5)*40 }, // ≈ 50 % of 12,548 Mi
 		db: func(i int) *record.Database {
 			inUse := int64(80 + i%10)
-			return &record.Database{Size: 205, InUse: inUse, Available: 205 - inUse, MaxInUse: inUse, WaitCount: 0, InUsePercent: float64(inUse) / 205 * 100}
+			return &record.Database{Size: 205, InUse: inUse, Available: 205 - inUse, MaxInUse: ptr(inUse), WaitCount: ptr[int64](0), Timeouts: ptr[int64](0),
+				InUsePercent: ptr(float64(inUse) / 205 * 100)}
 		},
 		lag: func(i int) *record.Lag {
 			return &record.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: int64(10 + i%7), Seconds: 0.02 + float64(i%4)*0.01}
@@ -83,7 +84,8 @@ func starvedFleet() fleet {
 		mem: func(i, r int) float64 { return 10000 + float64(i%3)*50 }, // ≈ 80 %
 		db: func(i int) *record.Database {
 			inUse := int64(36 + i%4)
-			return &record.Database{Size: 40, InUse: inUse, Available: 40 - inUse, MaxInUse: inUse, WaitCount: int64(i * 12), Timeouts: int64(i / 20), InUsePercent: float64(inUse) / 40 * 100}
+			return &record.Database{Size: 40, InUse: inUse, Available: 40 - inUse, MaxInUse: ptr(inUse), WaitCount: ptr(int64(i * 12)), Timeouts: ptr(int64(i / 20)),
+				InUsePercent: ptr(float64(inUse) / 40 * 100)}
 		},
 		lag: func(i int) *record.Lag {
 			return &record.Lag{Group: "gl-001-orchestrator", Topic: "agent.coordination", Messages: int64(200 * i), Seconds: float64(i) * 0.04}

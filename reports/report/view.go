@@ -149,7 +149,7 @@ func (r Report) comparisonSection() section {
 		if o.PoolInUsePeakPercent != nil {
 			pool += " (" + pct(*o.PoolInUsePeakPercent) + ")"
 		}
-		pool += fmt.Sprintf(", wait count %s, timeouts %s (final)", inum(*o.PoolWaitCount), inum(*o.PoolTimeouts))
+		pool += fmt.Sprintf(", wait count %s, timeouts %s (final)", optCount(o.PoolWaitCount), optCount(o.PoolTimeouts))
 	}
 	items = append(items, "Database pool: "+pool)
 	s.Blocks = append(s.Blocks, list(items))
