@@ -378,3 +378,35 @@ func TestIntervalPercentilesMatchSink(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A pool reading without wait_count (a Gap for that figure alone) keeps
+// its in-use point; its waits are missing, never 0 waits a second.
+func TestPoolWithoutWaitCount(t *testing.T) {
+	run := syntheticRun()
+	for i := range run.Intervals {
+		s := run.Intervals[i].Sample
+		if s == nil || s.Database == nil {
+			continue
+		}
+		if i >= 5 { // the target stops reporting wait_count
+			s.Database.WaitCount = nil
+			s.Gaps = append(s.Gaps, record.Gap{Sampler: "database", Field: "wait_count", Reason: "connection_pool has no wait_count"})
+		}
+	}
+	pool, err := poolSpec(run, newTimeline(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inUse, waits := pool.panels[0].series[0].pts, pool.panels[1].series[0].pts
+	for i := 5; i < len(run.Intervals); i++ {
+		if math.IsNaN(inUse[i].Y) {
+			t.Errorf("in use at interval %d is missing: a figure gap dropped the whole reading", i)
+		}
+		if !math.IsNaN(waits[i].Y) {
+			t.Errorf("waits/s at interval %d = %v, want missing", i, waits[i].Y)
+		}
+	}
+	if want := "2 of 8 intervals have no database reading; the lines break there (first failure: HTTP 503)"; pool.note != want {
+		t.Errorf("note %q, want %q (the figure gaps are not failures)", pool.note, want)
+	}
+}

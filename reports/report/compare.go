@@ -129,7 +129,7 @@ func poolNote(o observation) string {
 	if o.PoolInUsePeakPercent != nil {
 		s += " (" + pct(*o.PoolInUsePeakPercent) + ")"
 	}
-	return s + fmt.Sprintf(", wait count %s, timeouts %s (final)", optCount(o.PoolWaitCount), optCount(o.PoolTimeouts))
+	return s + " at one reading; " + o.poolPressureText()
 }
 
 func workersNote(o observation) string {
@@ -151,12 +151,4 @@ func int64Ptr(p *int64) *float64 {
 		return nil
 	}
 	return ptr(float64(*p))
-}
-
-// optCount writes a count that may not have been reported.
-func optCount(p *int64) string {
-	if p == nil {
-		return "not reported"
-	}
-	return inum(*p)
 }
