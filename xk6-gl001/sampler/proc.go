@@ -27,8 +27,8 @@ type Proc struct {
 // started since) leaves that replica out of the Sample and records a Gap
 // "…: first reading, CPU from the next interval". Call Prime once before
 // the first interval so the run's first Sample is complete. A listed
-// process that no longer exists (or is a zombie awaiting its parent)
-// is left out with a Gap too. Replicas read are kept; the error returned
+// process that no longer exists (or is exiting, or a zombie awaiting its
+// parent) is left out with a Gap too. Replicas read are kept; the error returned
 // is nil unless List is unset.
 //
 // Percentages are of CPULimitMillicores and MemoryLimitMiB; a limit of 0
@@ -127,9 +127,12 @@ func (p *ProcReplicas) keep(pid int, r procReading) {
 // errProcessGone is a listed process that is no longer running.
 var errProcessGone = errors.New("process gone")
 
-// readProc reads pid's CPU time and RSS (procfs) and its state and start
-// time (/proc/PID/stat fields 3 and 22): a zombie counts as gone, and the
-// start time tells a reused pid from the process read before.
+// readProc reads pid's CPU time and RSS (procfs), then its state, flags
+// and start time (/proc/PID/stat fields 3, 9 and 22): a process that is
+// exiting, a zombie or dead counts as gone, and the start time tells a
+// reused pid from the process read before. The identity is read after the
+// usage, and exiting is for good, so a usage read mid-exit (RSS already 0)
+// is never kept.
 func readProc(pid int) (procReading, procfs.Usage, error) {
 	if pid <= 0 {
 		return procReading{}, procfs.Usage{}, fmt.Errorf("no pid (%d)", pid)
@@ -137,46 +140,59 @@ func readProc(pid int) (procReading, procfs.Usage, error) {
 	at := time.Now()
 	usage, err := procfs.Read(pid)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			err = errProcessGone
-		}
-		return procReading{}, procfs.Usage{}, err
+		return procReading{}, procfs.Usage{}, goneIfMissing(err)
 	}
-	state, start, err := statIdentity(pid)
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			err = errProcessGone
-		}
-		return procReading{}, procfs.Usage{}, err
+		return procReading{}, procfs.Usage{}, goneIfMissing(err)
 	}
-	if state == "Z" || state == "X" || state == "x" {
+	gone, start, err := parseIdentity(string(b))
+	switch {
+	case err != nil:
+		return procReading{}, procfs.Usage{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	case gone:
 		return procReading{}, procfs.Usage{}, errProcessGone
 	}
 	return procReading{startTicks: start, cpuSeconds: usage.CPUSeconds, at: at}, usage, nil
 }
 
-// statIdentity returns the state and start time (clock ticks after boot)
-// of process pid.
-func statIdentity(pid int) (state string, startTicks uint64, err error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return "", 0, err
+// goneIfMissing is errProcessGone for a /proc entry that does not exist.
+func goneIfMissing(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return errProcessGone
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
+	return err
+}
+
+// pfExiting is the kernel's PF_EXITING task flag (include/linux/sched.h):
+// the process has begun to exit, and its memory may already be released
+// while its state still reads R or D.
+const pfExiting = 0x4
+
+// parseIdentity reads /proc/PID/stat's state (field 3), flags (field 9)
+// and start time (field 22, clock ticks after boot). gone is true for a
+// zombie, a dead task, or one that is exiting.
+func parseIdentity(stat string) (gone bool, startTicks uint64, err error) {
+	i := strings.LastIndexByte(stat, ')')
 	if i < 0 {
-		return "", 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+		return false, 0, errors.New("malformed: no ')' after the name")
 	}
-	f := strings.Fields(s[i+1:])
+	f := strings.Fields(stat[i+1:])
 	// f[0] is field 3 (state); field n is f[n-3].
 	if len(f) < 20 {
-		return "", 0, fmt.Errorf("malformed /proc/%d/stat: %d fields after the name", pid, len(f))
+		return false, 0, fmt.Errorf("malformed: %d fields after the name", len(f))
+	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	if err != nil {
+		return false, 0, fmt.Errorf("malformed flags: %w", err)
 	}
 	start, err := strconv.ParseUint(f[19], 10, 64)
 	if err != nil {
-		return "", 0, fmt.Errorf("malformed /proc/%d/stat: %w", pid, err)
+		return false, 0, fmt.Errorf("malformed start time: %w", err)
 	}
-	return f[0], start, nil
+	state := f[0]
+	gone = state == "Z" || state == "X" || state == "x" || flags&pfExiting != 0
+	return gone, start, nil
 }
 
 // percentOf is v as a percentage of limit; 0 without a limit.
