@@ -322,12 +322,17 @@ func (f *frontDoor) capacity(w http.ResponseWriter, _ *http.Request) {
 
 // prometheus merges the replicas' expositions into one, each series keeping
 // its replica label, so a scrape of the front door sees the deployment.
+// With no replica read it answers 503.
 func (f *frontDoor) prometheus(w http.ResponseWriter, req *http.Request) {
 	parse := func(r io.Reader) (map[string]*dto.MetricFamily, error) {
 		p := expfmt.NewTextParser(model.UTF8Validation)
 		return p.TextToMetricFamilies(r)
 	}
 	all, errs := fanOut(req.Context(), f, api.PathPrometheus, parse)
+	if len(all) == 0 { // a failed scrape, not an exposition of nothing
+		writeNoReplica(w, f, errs)
+		return
+	}
 	merged := map[string]*dto.MetricFamily{}
 	for _, id := range slices.Sorted(maps.Keys(all)) {
 		for name, fam := range all[id] {

@@ -217,3 +217,15 @@ func TestFrontDoorDatabase(t *testing.T) {
 		t.Errorf("no replica up: got %d %v, want 503 saying so", code, body)
 	}
 }
+
+// GET /metrics with no replica to read is 503, so a scrape is a failed
+// scrape (Prometheus marks the target down), not an exposition with no
+// series in it.
+func TestFrontDoorPrometheusNoReplica(t *testing.T) {
+	f := &frontDoor{sup: fakeDeployment{replicas: []supervisor.Replica{{ID: "replica-0"}}}, client: http.DefaultClient}
+	rec := httptest.NewRecorder()
+	f.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no replica") {
+		t.Errorf("got %d %q, want 503 saying no replica was read", rec.Code, rec.Body)
+	}
+}
