@@ -28,7 +28,7 @@ import (
 // endpoints fan out to every replica and aggregate where the guide reads
 // one figure for the deployment.
 type frontDoor struct {
-	sup        *supervisor.Supervisor
+	sup        deployment
 	prediction capacity.Prediction
 	limits     api.ReplicaLimits
 	client     *http.Client
@@ -38,6 +38,17 @@ type frontDoor struct {
 	brokers    []string   // the Kafka the stand-in uses
 	token      string     // bearer token of the load-test endpoint; "" turns it off
 	loadTester LoadTester // nil: the endpoint answers 501
+}
+
+// deployment is what the front door needs of the replicas: the
+// supervisor's, or a test's fake.
+type deployment interface {
+	// Replicas are every replica, up or not, in id order.
+	Replicas() []supervisor.Replica
+	// Live are the replicas up now, in id order.
+	Live() []supervisor.Replica
+	// FrontDoor spreads work over the live replicas.
+	FrontDoor() http.Handler
 }
 
 func (f *frontDoor) handler() http.Handler {
@@ -107,8 +118,11 @@ func decodeJSON[T any](r io.Reader) (T, error) {
 	return v, err
 }
 
+// health is the deployment's health (supervisor.HealthOf): 503 with the
+// reason when no replica is up, so a probe of the front door fails then.
 func (f *frontDoor) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "healthy", "replicas": f.sup.Replicas()})
+	h := supervisor.HealthOf(f.sup.Replicas())
+	writeJSON(w, h.HTTPStatus(), h)
 }
 
 // ready answers 200 while at least one replica is live, as a Service has
@@ -124,33 +138,52 @@ func (f *frontDoor) ready(w http.ResponseWriter, _ *http.Request) {
 
 // AggregateMetrics is GET /api/v1/metrics at the front door: the
 // deployment's figures and each replica's. Latency p95s are the worst
-// replica's (percentiles do not add up), CPU and memory are the mean
-// across replicas as the HPA averages utilisation, counters are summed.
+// replica's (percentiles do not add up), CPU and memory the mean over the
+// replicas that have a reading, as the HPA averages utilisation, the
+// success rate is over every replica's events, counters are summed. A
+// figure no replica read is null, never 0 or 1.
 type AggregateMetrics struct {
 	orchestrator.Snapshot
-	CPUPercentMax    float64                          `json:"cpu_percent_max"`
-	MemoryPercentMax float64                          `json:"memory_percent_max"`
+	CPUPercentMax    *float64                         `json:"cpu_percent_max"`
+	MemoryPercentMax *float64                         `json:"memory_percent_max"`
 	PerReplica       map[string]orchestrator.Snapshot `json:"per_replica"`
 	Unreachable      []string                         `json:"unreachable,omitempty"`
 }
 
+// metrics answers 503 when no replica could be read: summed counters of
+// no replica would be zeros standing for nothing.
 func (f *frontDoor) metrics(w http.ResponseWriter, req *http.Request) {
 	snaps, errs := fanOut(req.Context(), f, f.paths.Metrics, decodeJSON[orchestrator.Snapshot])
+	if len(snaps) == 0 {
+		writeNoReplica(w, f, errs)
+		return
+	}
 	writeJSON(w, http.StatusOK, aggregate(snaps, errs))
+}
+
+// writeNoReplica answers 503 for an aggregate that no replica answered,
+// saying why.
+func writeNoReplica(w http.ResponseWriter, f *frontDoor, errs []string) {
+	msg := "no replica up to read"
+	if len(errs) > 0 {
+		msg = "no replica answered"
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": msg, "replicas": f.sup.Replicas(), "unreachable": errs})
 }
 
 func aggregate(snaps map[string]orchestrator.Snapshot, errs []string) AggregateMetrics {
 	a := AggregateMetrics{PerReplica: snaps, Unreachable: errs}
 	s := &a.Snapshot
 	s.Replicas = len(snaps)
-	var ok, total float64
+	var cpu, mem mean
+	var ok, total int64
 	for _, r := range snaps {
-		s.OrchestrationLatencyP95 = math.Max(s.OrchestrationLatencyP95, r.OrchestrationLatencyP95)
-		s.HeatOptimizationTimeP95 = math.Max(s.HeatOptimizationTimeP95, r.HeatOptimizationTimeP95)
-		s.CPUPercent += r.CPUPercent / float64(len(snaps))
-		s.MemoryPercent += r.MemoryPercent / float64(len(snaps))
-		a.CPUPercentMax = math.Max(a.CPUPercentMax, r.CPUPercent)
-		a.MemoryPercentMax = math.Max(a.MemoryPercentMax, r.MemoryPercent)
+		s.OrchestrationLatencyP95 = maxOf(s.OrchestrationLatencyP95, r.OrchestrationLatencyP95)
+		s.HeatOptimizationTimeP95 = maxOf(s.HeatOptimizationTimeP95, r.HeatOptimizationTimeP95)
+		cpu.add(r.CPUPercent)
+		mem.add(r.MemoryPercent)
+		a.CPUPercentMax = maxOf(a.CPUPercentMax, r.CPUPercent)
+		a.MemoryPercentMax = maxOf(a.MemoryPercentMax, r.MemoryPercent)
 		s.AgentCoordinationPerSecond += r.AgentCoordinationPerSecond
 		s.OptimizationRequestsTotal += r.OptimizationRequestsTotal
 		s.OptimizationRequestsOK += r.OptimizationRequestsOK
@@ -162,15 +195,49 @@ func aggregate(snaps map[string]orchestrator.Snapshot, errs []string) AggregateM
 		s.PlantsSeen = max(s.PlantsSeen, r.PlantsSeen)
 		s.AgentsSeen = max(s.AgentsSeen, r.AgentsSeen)
 		s.UptimeSeconds = max(s.UptimeSeconds, r.UptimeSeconds)
-		total += float64(r.CoordinationEventsTotal)
-		ok += float64(r.CoordinationEventsTotal - r.CoordinationEventsFailed)
+		total += r.CoordinationEventsTotal
+		ok += r.CoordinationEventsTotal - r.CoordinationEventsFailed
 	}
-	s.AgentCoordinationSuccessRate = 1
+	s.CPUPercent, s.MemoryPercent = cpu.value(), mem.value()
 	if total > 0 {
-		s.AgentCoordinationSuccessRate = ok / total
+		s.AgentCoordinationSuccessRate = ptr(float64(ok) / float64(total))
 	}
 	return a
 }
+
+// maxOf is the larger of two figures, either of which may be unread (nil).
+func maxOf(a, b *float64) *float64 {
+	switch {
+	case b == nil:
+		return a
+	case a == nil || *b > *a:
+		return ptr(*b)
+	}
+	return a
+}
+
+// mean is the mean of the figures that were read.
+type mean struct {
+	sum float64
+	n   int
+}
+
+func (m *mean) add(p *float64) {
+	if p != nil {
+		m.sum += *p
+		m.n++
+	}
+}
+
+// value is the mean, nil when nothing was read.
+func (m mean) value() *float64 {
+	if m.n == 0 {
+		return nil
+	}
+	return ptr(math.Round(m.sum/float64(m.n)*100) / 100)
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
 	loads, errs := fanOut(req.Context(), f, f.paths.LoadDistribution, decodeJSON[orchestrator.LoadDistribution])
@@ -190,25 +257,48 @@ func (f *frontDoor) loadDistribution(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// DeploymentPool is connection_pool at the front door: every live
+// replica's pool, read at once (one concurrent fan-out), summed. Size,
+// in_use, available, overflow_in_use and waiting are readings of that
+// moment, so in_use / size is the deployment's share of connections in use
+// then; the counters (wait_count, timeouts, ...) are the sums of the
+// replicas' counters since each started.
+//
+// MaxInUse is always null: a replica's max_in_use is its own all-time peak,
+// reached at a moment of its own, and the sum of such peaks describes no
+// moment the deployment lived through. Each replica's stays in per_replica.
+type DeploymentPool struct {
+	dbpool.Stats
+	MaxInUse *int `json:"max_in_use"`
+	// ReplicasRead is how many replicas' pools are in the sums.
+	ReplicasRead int `json:"replicas_read"`
+}
+
 // database sums the replicas' pools: the deployment's connections to the
-// database are what the guide's pool size counts.
+// database are what the guide's pool size counts. With no replica read it
+// answers 503: a sum over none would be zeros standing for nothing.
 func (f *frontDoor) database(w http.ResponseWriter, req *http.Request) {
 	dbs, errs := fanOut(req.Context(), f, f.paths.Database, decodeJSON[orchestrator.Database])
-	var sum dbpool.Stats
+	if len(dbs) == 0 {
+		writeNoReplica(w, f, errs)
+		return
+	}
+	sum := DeploymentPool{ReplicasRead: len(dbs)}
 	per := make(map[string]dbpool.Stats, len(dbs))
 	for id, d := range dbs {
 		p := d.ConnectionPool
 		per[id] = p
 		sum.Size += p.Size
+		sum.Overflow += p.Overflow
 		sum.InUse += p.InUse
 		sum.Available += p.Available
 		sum.OverflowInUse += p.OverflowInUse
+		sum.Waiting += p.Waiting
 		sum.WaitCount += p.WaitCount
 		sum.WaitDurationSecondsTotal += p.WaitDurationSecondsTotal
 		sum.Timeouts += p.Timeouts
 		sum.QueriesTotal += p.QueriesTotal
 		sum.AcquiredTotal += p.AcquiredTotal
-		sum.MaxInUse += p.MaxInUse
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"connection_pool": sum, "per_replica": per, "read_replicas": []orchestrator.ReadReplica{}, "unreachable": errs,
@@ -237,12 +327,17 @@ func (f *frontDoor) capacity(w http.ResponseWriter, _ *http.Request) {
 
 // prometheus merges the replicas' expositions into one, each series keeping
 // its replica label, so a scrape of the front door sees the deployment.
+// With no replica read it answers 503.
 func (f *frontDoor) prometheus(w http.ResponseWriter, req *http.Request) {
 	parse := func(r io.Reader) (map[string]*dto.MetricFamily, error) {
 		p := expfmt.NewTextParser(model.UTF8Validation)
 		return p.TextToMetricFamilies(r)
 	}
 	all, errs := fanOut(req.Context(), f, f.paths.Prometheus, parse)
+	if len(all) == 0 { // a failed scrape, not an exposition of nothing
+		writeNoReplica(w, f, errs)
+		return
+	}
 	merged := map[string]*dto.MetricFamily{}
 	for _, id := range slices.Sorted(maps.Keys(all)) {
 		for name, fam := range all[id] {

@@ -19,6 +19,7 @@ import (
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/simulator/supervisor"
 )
 
 // TestMain lets this test binary serve as a stand-in replica when the
@@ -152,8 +153,9 @@ func TestStandInEndToEnd(t *testing.T) {
 	var m simulator.AggregateMetrics
 	getJSON(t, si.API()+api.PathMetrics, &m)
 	if m.OptimizationRequestsOK != 10 || m.OptimizationRequestsInvalid != 1 || m.CoordinationEventsTotal < events ||
-		m.CoordinationEventsFailed < events/50 || m.OrchestrationLatencyP95 <= 0 || m.HeatOptimizationTimeP95 <= 0 ||
-		m.AgentCoordinationSuccessRate >= 1 || m.Replicas != 2 {
+		m.CoordinationEventsFailed < events/50 || m.OrchestrationLatencyP95 == nil || *m.OrchestrationLatencyP95 <= 0 ||
+		m.HeatOptimizationTimeP95 == nil || *m.HeatOptimizationTimeP95 <= 0 ||
+		m.AgentCoordinationSuccessRate == nil || *m.AgentCoordinationSuccessRate >= 1 || m.Replicas != 2 {
 		t.Errorf("metrics did not move as expected: %+v", m.Snapshot)
 	}
 	var dist struct {
@@ -181,6 +183,11 @@ func TestStandInEndToEnd(t *testing.T) {
 	// shared by the 2 running replicas as ceil(85/2) = 43 each.
 	if db.ConnectionPool.Size != 86 || db.ConnectionPool.QueriesTotal < 10*2+events-events/50 || db.ReadReplicas == nil {
 		t.Errorf("database %+v", db)
+	}
+	var health supervisor.Health
+	getJSON(t, si.API()+api.PathHealth, &health)
+	if health.Status != supervisor.Healthy || health.ReplicasUp != 2 || health.Reason != "" {
+		t.Errorf("health %+v, want healthy with both replicas up", health)
 	}
 	var capv simulator.CapacityView
 	getJSON(t, si.API()+api.PathCapacity, &capv)

@@ -45,15 +45,25 @@ func Read(pid int) (Usage, error) {
 
 // Identity is what tells one process from another that later reuses its
 // pid: its start time, in clock ticks after boot (/proc/PID/stat field
-// 22). State is field 3 ("R", "S", "Z" for a zombie, ...).
+// 22). State is field 3 ("R", "S", "Z" for a zombie, ...), Flags field 9
+// (the kernel's task flags).
 type Identity struct {
 	State      string
+	Flags      uint64
 	StartTicks uint64
 }
 
-// Gone reports whether the process has exited (a zombie awaiting its
-// parent, or dead).
-func (id Identity) Gone() bool { return id.State == "Z" || id.State == "X" || id.State == "x" }
+// pfExiting is the kernel's PF_EXITING task flag (include/linux/sched.h):
+// the process has begun to exit, and its memory may already be released
+// while its state still reads R or D.
+const pfExiting = 0x4
+
+// Gone reports whether the process has exited or is exiting: a zombie
+// awaiting its parent, a dead task, or one with PF_EXITING set, whose RSS
+// may already read 0 while its state is still R.
+func (id Identity) Gone() bool {
+	return id.State == "Z" || id.State == "X" || id.State == "x" || id.Flags&pfExiting != 0
+}
 
 // ReadIdentity returns the identity of process pid (0 for this process).
 // A process that does not exist gives an error wrapping os.ErrNotExist.
@@ -79,11 +89,15 @@ func parseIdentity(s string) (Identity, error) {
 	if len(f) < 20 {
 		return Identity{}, fmt.Errorf("procfs: stat has %d fields after the name, want ≥ 20", len(f))
 	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	if err != nil {
+		return Identity{}, fmt.Errorf("procfs: malformed stat flags: %w", err)
+	}
 	start, err := strconv.ParseUint(f[19], 10, 64)
 	if err != nil {
 		return Identity{}, fmt.Errorf("procfs: malformed stat: %w", err)
 	}
-	return Identity{State: f[0], StartTicks: start}, nil
+	return Identity{State: f[0], Flags: flags, StartTicks: start}, nil
 }
 
 // parseStat reads utime, stime (fields 14, 15) and rss (field 24, in

@@ -215,7 +215,7 @@ func syntheticRun() *runlog.Run {
 					{ID: "replica-2", CPUMillicores: 400 + float64(i), MemoryMiB: 1000},
 				},
 				Lag:      &record.Lag{Group: "gl-001-orchestrator", Topic: "agent-coordination", Messages: int64(10 * i), Seconds: 0.1 * float64(i)},
-				Database: &record.Database{Size: 20, InUse: int64(i), WaitCount: int64(3 * i)},
+				Database: &record.Database{Size: 20, InUse: int64(i), WaitCount: ptr(int64(3 * i))},
 			}
 		}
 		run.Intervals = append(run.Intervals, iv)
@@ -407,5 +407,39 @@ func TestIntervalPercentilesMatchSink(t *testing.T) {
 	}
 	if checked < 200 {
 		t.Errorf("only %d interval histograms checked", checked)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// A pool reading without wait_count (a Gap for that figure alone) keeps
+// its in-use point; its waits are missing, never 0 waits a second.
+func TestPoolWithoutWaitCount(t *testing.T) {
+	run := syntheticRun()
+	for i := range run.Intervals {
+		s := run.Intervals[i].Sample
+		if s == nil || s.Database == nil {
+			continue
+		}
+		if i >= 5 { // the target stops reporting wait_count
+			s.Database.WaitCount = nil
+			s.Gaps = append(s.Gaps, record.Gap{Sampler: "database", Field: "wait_count", Reason: "connection_pool has no wait_count"})
+		}
+	}
+	pool, err := poolSpec(run, newTimeline(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inUse, waits := pool.panels[0].series[0].pts, pool.panels[1].series[0].pts
+	for i := 5; i < len(run.Intervals); i++ {
+		if math.IsNaN(inUse[i].Y) {
+			t.Errorf("in use at interval %d is missing: a figure gap dropped the whole reading", i)
+		}
+		if !math.IsNaN(waits[i].Y) {
+			t.Errorf("waits/s at interval %d = %v, want missing", i, waits[i].Y)
+		}
+	}
+	if want := "2 of 8 intervals have no database reading; the lines break there (first failure: HTTP 503)"; pool.note != want {
+		t.Errorf("note %q, want %q (the figure gaps are not failures)", pool.note, want)
 	}
 }

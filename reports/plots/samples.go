@@ -59,10 +59,11 @@ func readings(run *runlog.Run, name string, has func(*record.Sample) bool) (ok [
 	return ok, note
 }
 
-// gapFor returns s's Gap for the named sampler, or nil.
+// gapFor returns s's Gap for the named sampler's whole reading, or nil.
+// A Gap for one figure leaves the rest of the reading standing.
 func gapFor(s *record.Sample, name string) *record.Gap {
 	for i := range s.Gaps {
-		if s.Gaps[i].Sampler == name {
+		if s.Gaps[i].Sampler == name && s.Gaps[i].Whole() {
 			return &s.Gaps[i]
 		}
 	}
@@ -219,7 +220,11 @@ func poolSpec(run *runlog.Run, t timeline) (spec, error) {
 			continue
 		}
 		prev := run.Intervals[i-1]
-		dWaits, dSeconds := db.WaitCount-prev.Sample.Database.WaitCount, iv.End.Sub(prev.End).Seconds()
+		pw := prev.Sample.Database.WaitCount
+		if db.WaitCount == nil || pw == nil {
+			continue // not reported: no point, never 0
+		}
+		dWaits, dSeconds := *db.WaitCount-*pw, iv.End.Sub(prev.End).Seconds()
 		if dWaits >= 0 && dSeconds > 0 {
 			waits[i] = float64(dWaits) / dSeconds
 		}

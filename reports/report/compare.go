@@ -179,7 +179,7 @@ func poolNote(o observation) string {
 	if o.PoolInUsePeakPercent != nil {
 		s += " (" + pct(*o.PoolInUsePeakPercent) + ")"
 	}
-	return s + fmt.Sprintf(", wait count %s, timeouts %s (final)", inum(*o.PoolWaitCount), inum(*o.PoolTimeouts))
+	return s + " at one reading; " + o.poolPressureText()
 }
 
 func workersNote(o observation) string {

@@ -26,7 +26,9 @@ import (
 //     generator fell behind, or the target left no VU free);
 //   - otherwise warning when a health trigger is warning, not observed, or
 //     observed through sampler gaps (the missing readings may hold the
-//     peak); a planning action could not be verified; the run is
+//     peak); the pool made callers wait or time out during the run though
+//     its share read in band (the readings missed the moments it was
+//     full); a planning action could not be verified; the run is
 //     incomplete (see Completeness: a run stopped early or a truncated
 //     file is at most a warning); the thresholds could not be built, or
 //     one saw no data; an executor dropped any arrival, started
@@ -80,6 +82,7 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		RightSizing:           rightSize(o, pred, info.StandIn, run.Meta.ReplicaLimits),
 		Schedule:              schedule(run),
 		Gaps:                  o.gaps,
+		FigureGaps:            o.figureGaps,
 	}
 	r.Thresholds, r.ThresholdsError = evaluateThresholds(run, opts.Thresholds)
 	r.Verdict, r.Reasons = r.judge()
@@ -278,6 +281,9 @@ func (r Report) judge() (Verdict, []Reason) {
 				whyOrder = append(whyOrder, why)
 			}
 			notObserved[why] = append(notObserved[why], t.Name)
+		}
+		if !t.Planning && t.Level == triggers.OK && t.Pressure != "" {
+			warns = append(warns, fmt.Sprintf("%s read at most %s in use, but %s: the guide scales the pool when wait_count increases", t.Name, t.ValueText(), t.Pressure))
 		}
 		if !t.Planning && t.Level != triggers.NotObserved && t.GapIntervals > 0 {
 			warns = append(warns, fmt.Sprintf("%s may read low: the %s sampler had gaps in %s", t.Name, t.Sampler, plural(t.GapIntervals, "interval")))

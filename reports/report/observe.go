@@ -49,12 +49,28 @@ type Observed struct {
 	Limits Limits `json:"limits"`
 
 	// PoolIntervals is how many intervals had database pool readings.
-	PoolIntervals        int      `json:"pool_intervals"`
-	PoolSize             *int64   `json:"pool_size"` // the smallest size read
+	//
+	// The pool's use is read at one moment per interval: in_use (behind
+	// a Service or the stand-in's front door, every replica read at once
+	// and summed), never max_in_use, whose span is the target's own and
+	// which behind a front door would add peaks of different moments.
+	// Pressure between the readings shows in wait_count and timeouts.
+	PoolIntervals int    `json:"pool_intervals"`
+	PoolSize      *int64 `json:"pool_size"` // the smallest size read
+	// PoolInUsePeak is the most connections in use at one reading;
+	// PoolInUsePeakPercent the highest in_use / size of one reading.
 	PoolInUsePeak        *int64   `json:"pool_in_use_peak"`
 	PoolInUsePeakPercent *float64 `json:"pool_in_use_peak_percent"`
-	PoolWaitCount        *int64   `json:"pool_wait_count"` // final reading
-	PoolTimeouts         *int64   `json:"pool_timeouts"`   // final reading
+	// PoolWaitCount and PoolTimeouts are the last readings of the
+	// target's cumulative counters; nil when it never reported them.
+	PoolWaitCount *int64 `json:"pool_wait_count"`
+	PoolTimeouts  *int64 `json:"pool_timeouts"`
+	// PoolWaitCountIncrease and PoolTimeoutsIncrease are how much each
+	// counter rose over the run's readings, a fall (a restart) counted as
+	// a reset, as Prometheus' increase() does; nil with fewer than two
+	// readings.
+	PoolWaitCountIncrease *int64 `json:"pool_wait_count_increase"`
+	PoolTimeoutsIncrease  *int64 `json:"pool_timeouts_increase"`
 
 	// LagIntervals is how many intervals had consumer lag readings.
 	LagIntervals    int      `json:"lag_intervals"`
@@ -248,10 +264,51 @@ const (
 // observation is Observed with what the rest of Evaluate needs besides.
 type observation struct {
 	Observed
-	points  []point        // intervals with replica readings
-	gapIvs  map[string]int // intervals with at least one gap, by sampler
-	gaps    []Gap
-	sampled bool // any interval carries a Sample
+	points     []point        // intervals with replica readings
+	gapIvs     map[string]int // intervals with at least one whole-reading gap, by sampler
+	gaps       []Gap
+	figureGaps []FigureGap // sorted by sampler, field, reason
+	sampled    bool        // any interval carries a Sample
+}
+
+// unread says why the sampler's field was not read, from its first
+// figure gap; "" when it has none.
+func (o observation) unread(sampler, field string) string {
+	for _, g := range o.figureGaps {
+		if g.Sampler == sampler && g.Field == field {
+			return g.Reason
+		}
+	}
+	return ""
+}
+
+// counter follows a cumulative counter over the readings that had it.
+type counter struct {
+	last     *int64
+	increase int64
+	readings int
+}
+
+func (c *counter) add(v *int64) {
+	if v == nil {
+		return
+	}
+	if c.last != nil {
+		if d := *v - *c.last; d >= 0 {
+			c.increase += d
+		} else {
+			c.increase += *v // reset: counted from 0
+		}
+	}
+	c.last, c.readings = ptr(*v), c.readings+1
+}
+
+// rise is the increase over the readings; nil with fewer than two.
+func (c counter) rise() *int64 {
+	if c.readings < 2 {
+		return nil
+	}
+	return ptr(c.increase)
 }
 
 // observe reads the run's samples and totals.
@@ -266,6 +323,9 @@ func observe(run *runlog.Run, opts Options) observation {
 	var meanCPU, meanMem []float64
 	var runMin, runMax *int
 	var lim limitsAcc
+	var waits, timeouts counter
+	type figureKey struct{ sampler, field, reason string }
+	figures := map[figureKey]*FigureGap{}
 
 	for _, iv := range run.Intervals {
 		s := iv.Sample
@@ -280,6 +340,19 @@ func observe(run *runlog.Run, opts Options) observation {
 		}
 		gapped := map[string]bool{}
 		for _, g := range s.Gaps {
+			if !g.Whole() { // one figure unread; the sampler's reading stands
+				k := figureKey{g.Sampler, g.Field, g.Reason}
+				fg := figures[k]
+				if fg == nil {
+					fg = &FigureGap{Sampler: g.Sampler, Field: g.Field, Reason: g.Reason, FirstSeq: iv.Seq}
+					figures[k] = fg
+				}
+				if fg.LastSeq != iv.Seq {
+					fg.Intervals++
+				}
+				fg.LastSeq = iv.Seq
+				continue
+			}
 			o.gaps = append(o.gaps, Gap{Seq: iv.Seq, At: at, Sampler: g.Sampler, Reason: g.Reason})
 			if !gapped[g.Sampler] {
 				gapped[g.Sampler] = true
@@ -324,20 +397,20 @@ func observe(run *runlog.Run, opts Options) observation {
 
 		if d := s.Database; d != nil {
 			o.PoolIntervals++
-			inUse := max(d.InUse, d.MaxInUse)
-			if o.PoolInUsePeak == nil || inUse > *o.PoolInUsePeak {
-				o.PoolInUsePeak = ptr(inUse)
+			if o.PoolInUsePeak == nil || d.InUse > *o.PoolInUsePeak {
+				o.PoolInUsePeak = ptr(d.InUse)
 			}
 			if o.PoolSize == nil || d.Size < *o.PoolSize {
 				o.PoolSize = ptr(d.Size)
 			}
-			if d.Size > 0 {
-				share := round(float64(inUse)/float64(d.Size)*100, 1)
+			if d.Size > 0 { // in_use and size of the same reading
+				share := round(float64(d.InUse)/float64(d.Size)*100, 1)
 				if o.PoolInUsePeakPercent == nil || share > *o.PoolInUsePeakPercent {
 					o.PoolInUsePeakPercent = ptr(share)
 				}
 			}
-			o.PoolWaitCount, o.PoolTimeouts = ptr(d.WaitCount), ptr(d.Timeouts)
+			waits.add(d.WaitCount)
+			timeouts.add(d.Timeouts)
 		}
 
 		if h := s.Harness; h != nil {
@@ -357,6 +430,16 @@ func observe(run *runlog.Run, opts Options) observation {
 			}
 		}
 	}
+
+	o.PoolWaitCount, o.PoolWaitCountIncrease = waits.last, waits.rise()
+	o.PoolTimeouts, o.PoolTimeoutsIncrease = timeouts.last, timeouts.rise()
+	o.figureGaps = []FigureGap{}
+	for _, fg := range figures {
+		o.figureGaps = append(o.figureGaps, *fg)
+	}
+	slices.SortFunc(o.figureGaps, func(a, b FigureGap) int {
+		return cmp.Or(cmp.Compare(a.Sampler, b.Sampler), cmp.Compare(a.Field, b.Field), cmp.Compare(a.Reason, b.Reason))
+	})
 
 	ids := make([]string, 0, len(byReplica))
 	for id := range byReplica {

@@ -178,6 +178,10 @@ type Report struct {
 	Schedule []ScheduleRow `json:"schedule"`
 	// Gaps are the samplers' failures, one per sampler and interval.
 	Gaps []Gap `json:"gaps"`
+	// FigureGaps are the figures a sampler's reading lacked while the rest
+	// of it stood (say, a target that reports no timeouts), one per
+	// sampler, field and reason, sorted so.
+	FigureGaps []FigureGap `json:"figure_gaps"`
 }
 
 // Reason is one finding the verdict rests on.
@@ -274,6 +278,19 @@ type Gap struct {
 	At      time.Time `json:"at"`
 	Sampler string    `json:"sampler"`
 	Reason  string    `json:"reason"`
+}
+
+// FigureGap is one figure a sampler could not read, and why, over the
+// intervals it was missing from: Intervals of them, from interval FirstSeq
+// to LastSeq. The figure is not observed in every value built from it;
+// the rest of those readings stand.
+type FigureGap struct {
+	Sampler   string `json:"sampler"`
+	Field     string `json:"field"`
+	Reason    string `json:"reason"`
+	Intervals int    `json:"intervals"`
+	FirstSeq  int64  `json:"first_seq"`
+	LastSeq   int64  `json:"last_seq"`
 }
 
 // ThresholdResult is one k6 threshold's result: held (OK), failed, or no

@@ -35,6 +35,11 @@ type Trigger struct {
 	// NotObservedReason says why a health row has no value, e.g. "the lag
 	// sampler did not run".
 	NotObservedReason string `json:"not_observed_reason,omitempty"`
+	// Pressure is, for Database Connections, what the pool's counters
+	// show between the in_use readings: "N callers waited for a
+	// connection during the run[ and M timed out]". It makes the row at
+	// least a warning; "" when neither rose or they were not reported.
+	Pressure string `json:"pressure,omitempty"`
 }
 
 // ActionStatus says whether a planning row's action was taken.
@@ -134,7 +139,8 @@ func triggerRows(o observation, in triggers.Observation, pred capacity.Predictio
 			t.Basis = fmt.Sprintf("gl001_coordination_failed rate over%s coordinations", count(o.Coordinations))
 		case "db_connections_percent":
 			t.Sampler = samplerDatabase
-			t.Basis = fmt.Sprintf("highest in-use share of the pool over%s intervals", count(o.PoolIntervals))
+			t.Basis = fmt.Sprintf("highest in_use / size of one reading (connections in use at one moment) over%s intervals", count(o.PoolIntervals))
+			t.Pressure = o.poolPressure()
 		case "message_bus_lag_ms":
 			group := ""
 			if o.LagGroup != "" {
@@ -191,6 +197,10 @@ func (t *Trigger) judgeHealth(o observation) {
 	default:
 		t.NotObservedReason = t.notObservedWhy(o)
 		t.Outcome, t.Note = Warning, "not observed: "+t.NotObservedReason
+	}
+	if t.Pressure != "" && t.Level != triggers.NotObserved {
+		t.Outcome = worse(t.Outcome, Warning)
+		t.Note += "; " + t.Pressure + ": the pool was full at moments the readings once an interval do not show"
 	}
 	if t.GapIntervals > 0 && t.Level != triggers.NotObserved {
 		t.Outcome = worse(t.Outcome, Warning)
@@ -310,4 +320,47 @@ func count[T ~int | ~int64](n T) string {
 		return ""
 	}
 	return " " + inum(n)
+}
+
+// poolPressure says how many callers waited for a connection, and how
+// many of them timed out, over the run's readings; "" when neither
+// counter rose or neither could be followed.
+func (o observation) poolPressure() string {
+	w, to := o.PoolWaitCountIncrease, o.PoolTimeoutsIncrease
+	waited, timedOut := w != nil && *w > 0, to != nil && *to > 0
+	switch {
+	case waited && timedOut:
+		return fmt.Sprintf("%s waited for a connection during the run and %s timed out", plural(*w, "caller"), inum(*to))
+	case waited:
+		return fmt.Sprintf("%s waited for a connection during the run", plural(*w, "caller"))
+	case timedOut:
+		return fmt.Sprintf("%s timed out waiting for a connection during the run", plural(*to, "caller"))
+	}
+	return ""
+}
+
+// poolPressureText is the pool's wait count and timeouts in words, for a
+// row's basis and the observed list: each as read, or not observed and
+// why.
+func (o observation) poolPressureText() string {
+	return fmt.Sprintf("wait count %s; timeouts %s",
+		o.counterText("wait_count", o.PoolWaitCount, o.PoolWaitCountIncrease),
+		o.counterText("timeouts", o.PoolTimeouts, o.PoolTimeoutsIncrease))
+}
+
+// counterText is a pool counter's last reading and its rise over the run,
+// or, never read, "not observed" with the reason.
+func (o observation) counterText(field string, last, rise *int64) string {
+	switch {
+	case last == nil && o.PoolIntervals == 0:
+		return "not observed"
+	case last == nil:
+		if why := o.unread(samplerDatabase, field); why != "" {
+			return fmt.Sprintf("not observed (%s: %s)", samplerDatabase, why)
+		}
+		return "not observed (not in the readings)"
+	case rise == nil:
+		return inum(*last) + " at the only reading"
+	}
+	return fmt.Sprintf("%s at the last reading, +%s over the run", inum(*last), inum(*rise))
 }

@@ -170,7 +170,7 @@ func (r Report) comparisonSection() section {
 		if o.PoolInUsePeakPercent != nil {
 			pool += " (" + pct(*o.PoolInUsePeakPercent) + ")"
 		}
-		pool += fmt.Sprintf(", wait count %s, timeouts %s (final)", inum(*o.PoolWaitCount), inum(*o.PoolTimeouts))
+		pool += " at one reading; " + observation{Observed: o, figureGaps: r.FigureGaps}.poolPressureText()
 	}
 	items = append(items, "Database pool: "+pool)
 	s.Blocks = append(s.Blocks, list(items))
@@ -421,6 +421,15 @@ func (r Report) gapsSection() section {
 		s.Blocks = append(s.Blocks, para("No sampler ran in this run, so there are no gaps to list; every trigger that needs a sampler is not observed."))
 	default:
 		s.Blocks = append(s.Blocks, para(fmt.Sprintf("None: the samplers read all %s they ran in.", plural(r.Observed.SampledIntervals, "interval"))))
+	}
+	if len(r.FigureGaps) > 0 {
+		s.Blocks = append(s.Blocks, para("Figures the target did not report, while the rest of each reading stood. They are not observed wherever they appear above, never 0."))
+		t := &table{Head: []string{"Sampler", "Figure", "Reason", "Intervals", "From", "To"}, Right: map[int]bool{3: true, 4: true, 5: true}}
+		for _, g := range r.FigureGaps {
+			t.add("", g.Sampler, g.Field, g.Reason, fmt.Sprintf("%s of %s", inum(g.Intervals), inum(r.Observed.SampledIntervals)),
+				inum(g.FirstSeq), inum(g.LastSeq))
+		}
+		s.Blocks = append(s.Blocks, tableBlock(t))
 	}
 	return s
 }

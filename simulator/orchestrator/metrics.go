@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"github.com/greenlang/gl001/simulator/api"
+	"math"
 	"sync"
 	"time"
 
@@ -29,6 +30,13 @@ type metrics struct {
 	messageBusLatency     prometheus.Histogram
 	dbQueryDuration       prometheus.Histogram
 }
+
+// The status label values of gl_001_orchestration_requests_total.
+const (
+	outcomeOK      = "ok"
+	outcomeInvalid = "invalid"
+	outcomeError   = "error"
+)
 
 // window is how far back the p95 gauges and the coordination rate look.
 const window = 60 * time.Second
@@ -83,12 +91,12 @@ func newMetrics(replica string, names api.MetricNames, poolSize func() float64, 
 		m.coordinationFailures, m.coordinationEvents, m.messageBusLatency, m.dbQueryDuration,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: names.OrchestrationLatencyP95Seconds,
-			Help: "95th percentile orchestration latency over the last minute (the guide's HPA metric).",
-		}, func() float64 { return quantile(m.orchestrationLatency, 0.95) }),
+			Help: "95th percentile orchestration latency over the last minute (the guide's HPA metric); NaN with no request in that minute.",
+		}, func() float64 { return quantileOrNaN(m.orchestrationLatency, 0.95) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: names.HeatOptimizationTimeP95Seconds,
-			Help: "95th percentile heat-optimization (LP dispatch) time over the last minute, seconds.",
-		}, func() float64 { return quantile(m.heatOptimization, 0.95) }),
+			Help: "95th percentile heat-optimization (LP dispatch) time over the last minute, seconds; NaN with no solve in that minute.",
+		}, func() float64 { return quantileOrNaN(m.heatOptimization, 0.95) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: names.AgentCoordinationPerSecond,
 			Help: "Coordination events processed per second over the last 10 s (the guide's HPA metric).",
@@ -103,32 +111,51 @@ func newMetrics(replica string, names api.MetricNames, poolSize func() float64, 
 		}, poolSize),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gl001_standin_cpu_percent",
-			Help: "CPU use over the last sampling interval, percent of the replica's CPU limit.",
+			Help: "CPU use over the last sampling interval, percent of the replica's CPU limit; NaN before the second reading or without a limit.",
 		}, cpuPercent),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gl001_standin_memory_percent",
-			Help: "Resident memory, percent of the replica's memory limit.",
+			Help: "Resident memory, percent of the replica's memory limit; NaN before the first reading or without a limit.",
 		}, memPercent),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
+	// Every outcome's series exists from the start at 0, a reading: a
+	// counter vector shows no series until its first increment, and a
+	// scrape could not tell "none yet" from "not exposed".
+	for _, o := range []string{outcomeOK, outcomeInvalid, outcomeError} {
+		m.orchestrationRequests.WithLabelValues(o)
+	}
+	for _, s := range []string{api.AckOK, api.AckError} {
+		m.coordinationEvents.WithLabelValues(s)
+	}
 	return m
 }
 
-// quantile reads quantile q of a summary's current window; 0 when empty.
-func quantile(s prometheus.Summary, q float64) float64 {
+// quantile reads quantile q of a summary's current window; ok is false
+// when the window is empty (the summary reports NaN then).
+func quantile(s prometheus.Summary, q float64) (v float64, ok bool) {
 	var d dto.Metric
 	if err := s.Write(&d); err != nil {
-		return 0
+		return 0, false
 	}
 	for _, qv := range d.GetSummary().GetQuantile() {
 		if qv.GetQuantile() == q {
-			if v := qv.GetValue(); v == v { // NaN when the window is empty
-				return v
+			if v := qv.GetValue(); !math.IsNaN(v) {
+				return v, true
 			}
 		}
 	}
-	return 0
+	return 0, false
+}
+
+// quantileOrNaN is quantile q of s's window, NaN when it is empty: what a
+// gauge exposes when there is no data behind it.
+func quantileOrNaN(s prometheus.Summary, q float64) float64 {
+	if v, ok := quantile(s, q); ok {
+		return v
+	}
+	return math.NaN()
 }
 
 // counterValue reads a counter's value.

@@ -20,6 +20,9 @@ const maxRequestBytes = 8 << 20
 // orchestratorAgentID is the id GL-001 answers with.
 const orchestratorAgentID = "GL-001"
 
+// serveOptimize answers one optimization. The request is counted and its
+// latency recorded before the answer is written, so a client that has its
+// answer and then reads /metrics or /api/v1/metrics finds it there.
 func (r *Replica) serveOptimize(w http.ResponseWriter, req *http.Request) {
 	start := time.Now()
 	r.requests.Add(1)
@@ -28,19 +31,19 @@ func (r *Replica) serveOptimize(w http.ResponseWriter, req *http.Request) {
 	if resp, ok := body.(*api.OptimizeResponse); ok {
 		resp.ExecutionTimeMS = float64(elapsed.Microseconds()) / 1000
 	}
-	writeJSON(w, status, body)
-	outcome := "ok"
+	outcome := outcomeOK
 	switch {
 	case status >= 500:
-		outcome = "error"
+		outcome = outcomeError
 	case status >= 400:
-		outcome = "invalid"
+		outcome = outcomeInvalid
 	}
 	r.m.orchestrationRequests.WithLabelValues(outcome).Inc()
-	if outcome == "ok" {
+	if outcome == outcomeOK {
 		r.m.orchestrationLatency.Observe(elapsed.Seconds())
 		r.m.orchestrationDuration.Observe(elapsed.Seconds())
 	}
+	writeJSON(w, status, body)
 }
 
 // optimize returns the status and the body to answer with.

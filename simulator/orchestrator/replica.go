@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -122,8 +123,8 @@ type Replica struct {
 	usageMu   sync.Mutex
 	lastUsage procfs.Usage
 	lastAt    time.Time
-	cpuPct    float64
-	memPct    float64
+	cpuPct    *float64 // nil until two reads a second apart, or without a limit
+	memPct    *float64 // nil until the first read, or without a limit
 }
 
 // New prepares a replica; Run starts it.
@@ -154,8 +155,8 @@ func New(cfg Config, log *slog.Logger) (*Replica, error) {
 	r.m = newMetrics(cfg.ID, cfg.Metrics,
 		func() float64 { return float64(cfg.Pool.Size) },
 		func() float64 { return float64(r.proc.Stats().QueueDepth) },
-		func() float64 { r.usageMu.Lock(); defer r.usageMu.Unlock(); return r.cpuPct },
-		func() float64 { r.usageMu.Lock(); defer r.usageMu.Unlock(); return r.memPct },
+		func() float64 { cpu, _ := r.usagePercent(); return orNaN(cpu) },
+		func() float64 { _, mem := r.usagePercent(); return orNaN(mem) },
 	)
 	return r, nil
 }
@@ -246,10 +247,10 @@ func (r *Replica) sampleUsage(ctx context.Context) {
 			r.usageMu.Lock()
 			if !r.lastAt.IsZero() && r.cfg.CPULimitMillicores > 0 {
 				millicores := (u.CPUSeconds - r.lastUsage.CPUSeconds) / now.Sub(r.lastAt).Seconds() * 1000
-				r.cpuPct = millicores / float64(r.cfg.CPULimitMillicores) * 100
+				r.cpuPct = ptr(millicores / float64(r.cfg.CPULimitMillicores) * 100)
 			}
 			if r.cfg.MemoryLimitMiB > 0 {
-				r.memPct = u.RSSMiB() / float64(r.cfg.MemoryLimitMiB) * 100
+				r.memPct = ptr(u.RSSMiB() / float64(r.cfg.MemoryLimitMiB) * 100)
 			}
 			r.lastUsage, r.lastAt = u, now
 			r.usageMu.Unlock()
@@ -260,4 +261,20 @@ func (r *Replica) sampleUsage(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// usagePercent is the replica's last CPU and memory reading, percent of
+// its limits; nil for what it has not read.
+func (r *Replica) usagePercent() (cpu, mem *float64) {
+	r.usageMu.Lock()
+	defer r.usageMu.Unlock()
+	return r.cpuPct, r.memPct
+}
+
+// orNaN is *p, or NaN (a gauge with no data) when p is nil.
+func orNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }

@@ -199,7 +199,7 @@ func TestHandleEvent(t *testing.T) {
 		t.Fatalf("invalid event: id %q err %v", id, err)
 	}
 	s := r.Snapshot()
-	if s.CoordinationEventsTotal != 2 || s.CoordinationEventsFailed != 1 || s.AgentCoordinationSuccessRate != 0.5 || s.PlantsSeen != 1 {
+	if s.CoordinationEventsTotal != 2 || s.CoordinationEventsFailed != 1 || s.AgentCoordinationSuccessRate == nil || *s.AgentCoordinationSuccessRate != 0.5 || s.PlantsSeen != 1 {
 		t.Errorf("snapshot %+v", s)
 	}
 	if q := r.pool.Stats().QueriesTotal; q != 1 {
@@ -226,4 +226,118 @@ func TestRateWindow(t *testing.T) {
 			t.Errorf("rate %v a minute later, want 0", got)
 		}
 	})
+}
+
+// snoopWriter is a ResponseWriter that runs peek once, when the answer
+// starts to leave: whatever peek reads then is what a client that has its
+// answer and scrapes at once would see.
+type snoopWriter struct {
+	*httptest.ResponseRecorder
+	peek   func()
+	peeked bool
+}
+
+func (w *snoopWriter) WriteHeader(code int) {
+	if !w.peeked {
+		w.peeked = true
+		w.peek()
+	}
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func (w *snoopWriter) Write(b []byte) (int, error) {
+	if !w.peeked {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseRecorder.Write(b)
+}
+
+// A request is counted, and its latency recorded, before its answer is
+// written: a client that has its answer and then scrapes sees it.
+func TestOptimizeCountedBeforeAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		body    string
+		status  int
+		counted func(Snapshot) bool
+	}{
+		{"ok", handChecked, http.StatusOK, func(s Snapshot) bool {
+			return s.OptimizationRequestsOK == 1 && s.OrchestrationLatencyP95 != nil && *s.OrchestrationLatencyP95 > 0 &&
+				s.HeatOptimizationTimeP95 != nil && *s.HeatOptimizationTimeP95 > 0
+		}},
+		{"invalid", `not json`, http.StatusBadRequest, func(s Snapshot) bool { return s.OptimizationRequestsInvalid == 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := newTestReplica(t, dbpool.Config{Size: 2, Timeout: time.Second})
+			var seen Snapshot
+			w := &snoopWriter{ResponseRecorder: httptest.NewRecorder(), peek: func() { seen = r.Snapshot() }}
+			r.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, api.PathOptimize, strings.NewReader(tc.body)))
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
+			}
+			if !tc.counted(seen) {
+				t.Errorf("when the answer left, the replica read %+v: the request was not counted yet", seen)
+			}
+		})
+	}
+}
+
+// A replica that has served nothing, handled no event and not yet read
+// its own usage answers null for every figure with nothing behind it,
+// never 0 or 1; its counters are readings, 0.
+func TestSnapshotNothingReadIsNull(t *testing.T) {
+	_, srv := newTestReplica(t, dbpool.Config{Size: 2, Timeout: time.Second})
+	resp, err := http.Get(srv.URL + api.PathMetrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"orchestration_latency_p95", "heat_optimization_time_p95",
+		"agent_coordination_success_rate", "cpu_percent", "memory_percent"} {
+		if v, ok := got[name]; !ok || v != nil {
+			t.Errorf("%s = %v (present %v), want null", name, v, ok)
+		}
+	}
+	for _, name := range []string{"optimization_requests_total", "coordination_events_total"} {
+		if got[name] != 0.0 {
+			t.Errorf("%s = %v, want 0", name, got[name])
+		}
+	}
+
+	// Prometheus: the p95 gauges are NaN (no data), as an empty summary's
+	// quantiles are, not 0.
+	resp, err = http.Get(srv.URL + api.PathPrometheus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{`orchestration_latency_p95_seconds{replica="replica-t"} NaN`, `heat_optimization_time_p95{replica="replica-t"} NaN`,
+		`gl_001_orchestration_requests_total{replica="replica-t",status="ok"} 0`} {
+		if !strings.Contains(string(prom), line+"\n") {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
+}
+
+// With data, the figures are the readings.
+func TestSnapshotWithData(t *testing.T) {
+	r, srv := newTestReplica(t, dbpool.Config{Size: 2, Timeout: time.Second})
+	if status, body := post(t, srv.URL, []byte(handChecked)); status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	f, _ := fleet.New(fleet.Config{Plants: 2, Agents: 10})
+	b, _ := json.Marshal(f.NextEvent(time.Now()))
+	if _, err := r.handleEvent(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	s := r.Snapshot()
+	if s.OrchestrationLatencyP95 == nil || *s.OrchestrationLatencyP95 <= 0 || s.HeatOptimizationTimeP95 == nil || *s.HeatOptimizationTimeP95 <= 0 ||
+		s.AgentCoordinationSuccessRate == nil || *s.AgentCoordinationSuccessRate != 1 {
+		t.Errorf("snapshot %+v", s)
+	}
 }

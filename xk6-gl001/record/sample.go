@@ -72,26 +72,43 @@ type Lag struct {
 // TargetMetrics are the orchestrator's own figures, scraped from its
 // Prometheus /metrics (parsed with the Prometheus libraries) and summed or
 // maxed over replicas: the guide's HPA metrics and the gl_001_ counters.
+//
+// A figure is null when the scrape had nothing to read for it: the metric
+// is not exposed, is of a type not read, or has no finite value (a p95
+// gauge over an empty window is NaN). Each such figure has a Gap in the
+// Sample naming it (Gap.Field) and why. A counter at 0 is a reading.
 type TargetMetrics struct {
-	OrchestrationLatencyP95Seconds float64 `json:"orchestration_latency_p95_seconds"`  // worst replica
-	HeatOptimizationTimeP95Seconds float64 `json:"heat_optimization_time_p95_seconds"` // worst replica
-	AgentCoordinationPerSecond     float64 `json:"agent_coordination_per_second"`      // summed
-	BoilerCalculationQueueDepth    float64 `json:"boiler_calculation_queue_depth"`     // summed
-	RequestsTotal                  float64 `json:"requests_total"`                     // gl_001_orchestration_requests_total
-	CoordinationFailuresTotal      float64 `json:"coordination_failures_total"`        // gl_001_subagent_coordination_failures_total
-	Series                         int     `json:"series"`                             // series parsed, for the record
+	OrchestrationLatencyP95Seconds *float64 `json:"orchestration_latency_p95_seconds"`  // worst replica
+	HeatOptimizationTimeP95Seconds *float64 `json:"heat_optimization_time_p95_seconds"` // worst replica
+	AgentCoordinationPerSecond     *float64 `json:"agent_coordination_per_second"`      // summed
+	BoilerCalculationQueueDepth    *float64 `json:"boiler_calculation_queue_depth"`     // summed
+	RequestsTotal                  *float64 `json:"requests_total"`                     // gl_001_orchestration_requests_total
+	CoordinationFailuresTotal      *float64 `json:"coordination_failures_total"`        // gl_001_subagent_coordination_failures_total
+	Series                         int      `json:"series"`                             // series parsed, for the record
 }
 
 // Database is the orchestrator's connection pool, from
 // /api/v1/metrics/database (the guide's connection_pool object).
+//
+// Size and InUse are required: without them there is no reading, and the
+// sampler records a Gap for the whole part. Behind a Service or the
+// stand-in's front door they are the replicas' pools read at once and
+// summed, so InUse / Size is the deployment's share in use at one moment.
+// Available is as reported, or Size − InUse of the same reading when the
+// target leaves it out.
+//
+// WaitCount, Timeouts (cumulative counters since the target started) and
+// MaxInUse (the target's own peak, whatever span it covers) are null when
+// the target does not report them, each with a Gap; InUsePercent is null
+// when Size is 0.
 type Database struct {
-	Size         int64   `json:"size"`
-	InUse        int64   `json:"in_use"`
-	Available    int64   `json:"available"`
-	WaitCount    int64   `json:"wait_count"`
-	Timeouts     int64   `json:"timeouts"`
-	MaxInUse     int64   `json:"max_in_use"`
-	InUsePercent float64 `json:"in_use_percent"` // in_use / size × 100
+	Size         int64    `json:"size"`
+	InUse        int64    `json:"in_use"`
+	Available    int64    `json:"available"`
+	WaitCount    *int64   `json:"wait_count"`
+	Timeouts     *int64   `json:"timeouts"`
+	MaxInUse     *int64   `json:"max_in_use"`
+	InUsePercent *float64 `json:"in_use_percent"` // in_use / size × 100
 }
 
 // HPA is the status of the orchestrator's HorizontalPodAutoscaler
@@ -105,8 +122,18 @@ type HPA struct {
 	Metrics         map[string]float64 `json:"metrics,omitempty"` // current value per metric, e.g. "cpu": 45 (%)
 }
 
-// Gap is a sampler that could not read this interval, and why.
+// Gap is a reading a sampler could not take this interval, and why.
+//
+// With Field empty the sampler's reading failed (for "replicas", one
+// replica's): whatever it left in the Sample is not data. With Field set,
+// only that figure of the sampler's part is null (Field is its JSON name,
+// e.g. "timeouts" in database) and the rest of the part stands.
 type Gap struct {
-	Sampler string `json:"sampler"` // "replicas", "lag", "target", "database", "hpa", "harness"
+	Sampler string `json:"sampler"`         // "replicas", "lag", "target", "database", "hpa", "harness"
+	Field   string `json:"field,omitempty"` // the one figure not read; empty for the whole reading
 	Reason  string `json:"reason"`
 }
+
+// Whole reports whether g is a failure of the sampler's whole reading
+// rather than one figure left unread.
+func (g Gap) Whole() bool { return g.Field == "" }

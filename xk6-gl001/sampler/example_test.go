@@ -12,7 +12,9 @@ import (
 )
 
 // A Set reads its samplers into one Sample per interval; one that fails is
-// a Gap, and the rest of the Sample is still there.
+// a Gap, and the rest of the Sample is still there. A figure the target
+// does not report (here the guide's four pool figures, without timeouts
+// or max_in_use) is null with a Gap naming it, never 0.
 func ExampleSet() {
 	orchestrator := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, `{"connection_pool": {"size": 100, "in_use": 92, "available": 8, "wait_count": 450}}`)
@@ -35,11 +37,21 @@ func ExampleSet() {
 	//     "in_use": 92,
 	//     "available": 8,
 	//     "wait_count": 450,
-	//     "timeouts": 0,
-	//     "max_in_use": 0,
+	//     "timeouts": null,
+	//     "max_in_use": null,
 	//     "in_use_percent": 92
 	//   },
 	//   "gaps": [
+	//     {
+	//       "sampler": "database",
+	//       "field": "max_in_use",
+	//       "reason": "connection_pool has no max_in_use"
+	//     },
+	//     {
+	//       "sampler": "database",
+	//       "field": "timeouts",
+	//       "reason": "connection_pool has no timeouts"
+	//     },
 	//     {
 	//       "sampler": "target",
 	//       "reason": "no base URL configured"

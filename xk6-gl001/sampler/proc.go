@@ -26,8 +26,8 @@ type Proc struct {
 // started since) leaves that replica out of the Sample and records a Gap
 // "…: first reading, CPU from the next interval". Call Prime once before
 // the first interval so the run's first Sample is complete. A listed
-// process that no longer exists (or is a zombie awaiting its parent)
-// is left out with a Gap too. Replicas read are kept; the error returned
+// process that no longer exists (or is exiting, or a zombie awaiting its
+// parent) is left out with a Gap too. Replicas read are kept; the error returned
 // is nil unless List is unset.
 //
 // Percentages are of Limits, which every reading records beside them
@@ -136,9 +136,11 @@ func (p *ProcReplicas) keep(pid int, r procReading) {
 // errProcessGone is a listed process that is no longer running.
 var errProcessGone = errors.New("process gone")
 
-// readProc reads pid's CPU time and RSS and its identity (procfs): a
-// zombie counts as gone, and the start time tells a reused pid from the
-// process read before.
+// readProc reads pid's CPU time and RSS, then its identity (procfs): a
+// process that is exiting, a zombie or dead counts as gone, and the start
+// time tells a reused pid from the process read before. The identity is
+// read after the usage, and exiting is for good, so a usage read mid-exit
+// (RSS already 0) is never kept.
 func readProc(pid int) (procReading, procfs.Usage, error) {
 	if pid <= 0 {
 		return procReading{}, procfs.Usage{}, fmt.Errorf("no pid (%d)", pid)
@@ -146,17 +148,11 @@ func readProc(pid int) (procReading, procfs.Usage, error) {
 	at := time.Now()
 	usage, err := procfs.Read(pid)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			err = errProcessGone
-		}
-		return procReading{}, procfs.Usage{}, err
+		return procReading{}, procfs.Usage{}, goneIfMissing(err)
 	}
 	id, err := procfs.ReadIdentity(pid)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			err = errProcessGone
-		}
-		return procReading{}, procfs.Usage{}, err
+		return procReading{}, procfs.Usage{}, goneIfMissing(err)
 	}
 	if id.Gone() {
 		return procReading{}, procfs.Usage{}, errProcessGone
@@ -170,4 +166,12 @@ func percentOf(v, limit float64) float64 {
 		return 0
 	}
 	return finite(v / limit * 100)
+}
+
+// goneIfMissing is errProcessGone for a /proc entry that does not exist.
+func goneIfMissing(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return errProcessGone
+	}
+	return err
 }

@@ -46,7 +46,8 @@ type result struct {
 
 // Sample reads every sampler concurrently and returns what they read
 // within Timeout (or before ctx ends), stamped at. Replicas are in ID
-// order and Gaps in sampler order, so equal readings give equal Samples.
+// order and Gaps in sampler, then field order, so equal readings give
+// equal Samples.
 func (s *Set) Sample(ctx context.Context, at time.Time) Sample {
 	timeout := s.Timeout
 	if timeout <= 0 {
@@ -106,7 +107,7 @@ func (s *Set) Sample(ctx context.Context, at time.Time) Sample {
 
 	slices.SortStableFunc(out.Replicas, func(a, b ReplicaUsage) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortStableFunc(out.Gaps, func(a, b Gap) int {
-		return cmp.Or(cmp.Compare(a.Sampler, b.Sampler), cmp.Compare(a.Reason, b.Reason))
+		return cmp.Or(cmp.Compare(a.Sampler, b.Sampler), cmp.Compare(a.Field, b.Field), cmp.Compare(a.Reason, b.Reason))
 	})
 	return out
 }

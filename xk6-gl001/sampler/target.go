@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
@@ -44,9 +45,9 @@ func withDefaults(n api.MetricNames) api.MetricNames {
 // The p95 gauges are the worst series (percentiles do not add up), the
 // rate, queue depth and counters are summed over series. Gauges, counters
 // and untyped samples are read; a NaN or infinite sample is skipped. A
-// metric that is not exposed leaves its field 0; Series counts every
-// series parsed, so a scrape that found nothing shows. Safe for
-// concurrent use.
+// metric that is not exposed, is of another type, or has no finite sample
+// leaves its field null and adds a Gap naming the field and why, never a
+// 0; Series counts every series parsed. Safe for concurrent use.
 type Target struct {
 	BaseURL string
 	// Client makes the request; http.DefaultClient when nil. The Set's
@@ -60,7 +61,13 @@ type Target struct {
 }
 
 // Name is "target".
-func (t *Target) Name() string { return "target" }
+func (t *Target) Name() string { return samplerTarget }
+
+// The samplers' names, as their Gaps record them.
+const (
+	samplerTarget   = "target"
+	samplerDatabase = "database"
+)
 
 // Sample scrapes /metrics once.
 func (t *Target) Sample(ctx context.Context, s *Sample) error {
@@ -74,42 +81,57 @@ func (t *Target) Sample(ctx context.Context, s *Sample) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	s.Target = targetMetrics(fams, withDefaults(t.Names))
+	s.Target, s.Gaps = targetMetrics(fams, withDefaults(t.Names), s.Gaps)
 	return nil
 }
 
-// targetMetrics reads names' metrics from parsed families.
-func targetMetrics(fams map[string]*dto.MetricFamily, names api.MetricNames) *TargetMetrics {
+// targetMetrics reads names' metrics from parsed families, appending a Gap
+// to gaps for each figure it could not read.
+func targetMetrics(fams map[string]*dto.MetricFamily, names api.MetricNames, gaps []Gap) (*TargetMetrics, []Gap) {
 	out := &TargetMetrics{}
 	for _, f := range fams {
 		out.Series += len(f.GetMetric())
 	}
-	maxOf := func(name string) float64 {
+	read := func(field, metric string, combine func([]float64) float64) *float64 {
+		vs, why := values(fams[metric], metric)
+		if why != "" {
+			gaps = append(gaps, Gap{Sampler: samplerTarget, Field: field, Reason: why})
+			return nil
+		}
+		v := finite(combine(vs))
+		return &v
+	}
+	maxOf := func(vs []float64) float64 { return slices.Max(vs) }
+	sumOf := func(vs []float64) float64 {
 		v := 0.0
-		for _, x := range values(fams[name]) {
-			v = math.Max(v, x)
+		for _, x := range vs {
+			v += x
 		}
 		return v
 	}
-	sumOf := func(name string) float64 {
-		v := 0.0
-		for _, x := range values(fams[name]) {
-			v += x
-		}
-		return finite(v)
-	}
-	out.OrchestrationLatencyP95Seconds = maxOf(names.OrchestrationLatencyP95Seconds)
-	out.HeatOptimizationTimeP95Seconds = maxOf(names.HeatOptimizationTimeP95Seconds)
-	out.AgentCoordinationPerSecond = sumOf(names.AgentCoordinationPerSecond)
-	out.BoilerCalculationQueueDepth = sumOf(names.BoilerCalculationQueueDepth)
-	out.RequestsTotal = sumOf(names.RequestsTotal)
-	out.CoordinationFailuresTotal = sumOf(names.CoordinationFailuresTotal)
-	return out
+	out.OrchestrationLatencyP95Seconds = read("orchestration_latency_p95_seconds", names.OrchestrationLatencyP95Seconds, maxOf)
+	out.HeatOptimizationTimeP95Seconds = read("heat_optimization_time_p95_seconds", names.HeatOptimizationTimeP95Seconds, maxOf)
+	out.AgentCoordinationPerSecond = read("agent_coordination_per_second", names.AgentCoordinationPerSecond, sumOf)
+	out.BoilerCalculationQueueDepth = read("boiler_calculation_queue_depth", names.BoilerCalculationQueueDepth, sumOf)
+	out.RequestsTotal = read("requests_total", names.RequestsTotal, sumOf)
+	out.CoordinationFailuresTotal = read("coordination_failures_total", names.CoordinationFailuresTotal, sumOf)
+	return out, gaps
 }
 
-// values are the finite gauge, counter or untyped values of f's series.
-func values(f *dto.MetricFamily) []float64 {
+// values are the finite gauge, counter or untyped values of f's series,
+// or, when there are none, why not (f is the family named name, nil when
+// it is not exposed).
+func values(f *dto.MetricFamily, name string) ([]float64, string) {
+	if f == nil {
+		return nil, name + " not exposed"
+	}
+	switch f.GetType() {
+	case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM, dto.MetricType_SUMMARY:
+		kind := strings.ToLower(strings.ReplaceAll(f.GetType().String(), "_", " "))
+		return nil, fmt.Sprintf("%s is a %s; only gauges, counters and untyped metrics are read", name, kind)
+	}
 	var out []float64
+	nan, series := 0, 0
 	for _, m := range f.GetMetric() {
 		var v float64
 		switch {
@@ -122,21 +144,35 @@ func values(f *dto.MetricFamily) []float64 {
 		default:
 			continue
 		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue
+		series++
+		switch {
+		case math.IsNaN(v):
+			nan++
+		case math.IsInf(v, 0):
+		default:
+			out = append(out, v)
 		}
-		out = append(out, v)
 	}
-	return out
+	switch {
+	case len(out) > 0:
+		return out, ""
+	case series == 0:
+		return nil, name + " exposes no series"
+	case nan == series:
+		return nil, name + " has no finite value (NaN in every series: no data behind it)"
+	}
+	return nil, name + " has no finite value (NaN or ±Inf in every series)"
 }
 
 // DatabasePool reads the orchestrator's connection pool from BaseURL +
 // "/api/v1/metrics/database": the guide's
 // `.connection_pool | {size, in_use, available, wait_count}`, plus
-// timeouts and max_in_use where the orchestrator reports them (0
-// otherwise). Numbers may be integers or floats in the JSON; floats are
-// rounded. A body without connection_pool, or without size or in_use, is a
-// Gap: the guide's figures are not there. Safe for concurrent use.
+// timeouts and max_in_use where the orchestrator reports them. Numbers may
+// be integers or floats in the JSON; floats are rounded. A body without
+// connection_pool, or without a usable size or in_use, is an error (a Gap
+// for the whole reading); wait_count, timeouts or max_in_use missing, null
+// or unusable is null in the record with a Gap naming it, never 0. Safe
+// for concurrent use.
 type DatabasePool struct {
 	BaseURL string
 	// Path is the endpoint's path; the guide's /api/v1/metrics/database
@@ -147,7 +183,7 @@ type DatabasePool struct {
 }
 
 // Name is "database".
-func (d *DatabasePool) Name() string { return "database" }
+func (d *DatabasePool) Name() string { return samplerDatabase }
 
 // Sample reads the pool once.
 func (d *DatabasePool) Sample(ctx context.Context, s *Sample) error {
@@ -156,54 +192,90 @@ func (d *DatabasePool) Sample(ctx context.Context, s *Sample) error {
 	if err != nil {
 		return err
 	}
-	db, err := decodeDatabase(body)
+	db, gaps, err := decodeDatabase(body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	s.Database = db
+	s.Gaps = append(s.Gaps, gaps...)
 	return nil
 }
 
-// decodeDatabase reads the guide's database metrics object.
-func decodeDatabase(body []byte) (*Database, error) {
+// decodeDatabase reads the guide's database metrics object, and a Gap for
+// each optional figure it could not read.
+func decodeDatabase(body []byte) (*Database, []Gap, error) {
 	var v struct {
-		ConnectionPool *struct {
-			Size      *float64 `json:"size"`
-			InUse     *float64 `json:"in_use"`
-			Available *float64 `json:"available"`
-			WaitCount *float64 `json:"wait_count"`
-			Timeouts  *float64 `json:"timeouts"`
-			MaxInUse  *float64 `json:"max_in_use"`
-		} `json:"connection_pool"`
+		ConnectionPool map[string]json.RawMessage `json:"connection_pool"`
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, fmt.Errorf("not the database metrics JSON: %w", err)
+		return nil, nil, fmt.Errorf("not the database metrics JSON: %w", err)
 	}
 	p := v.ConnectionPool
 	if p == nil {
-		return nil, errors.New("no connection_pool object in the answer")
+		return nil, nil, errors.New("no connection_pool object in the answer")
 	}
-	if p.Size == nil || p.InUse == nil {
-		return nil, errors.New("connection_pool lacks size or in_use")
+	size, whySize := count(p, "size")
+	inUse, whyInUse := count(p, "in_use")
+	if size == nil || inUse == nil {
+		return nil, nil, fmt.Errorf("connection_pool lacks size or in_use: %s", strings.Join(nonEmpty(whySize, whyInUse), "; "))
 	}
-	n := func(f *float64) int64 {
-		if f == nil || math.IsNaN(*f) || *f < math.MinInt64 || *f >= math.MaxInt64 {
-			return 0
+	db := &Database{Size: *size, InUse: *inUse}
+	var gaps []Gap
+	optional := func(field string) *int64 {
+		n, why := count(p, field)
+		if why != "" {
+			gaps = append(gaps, Gap{Sampler: samplerDatabase, Field: field, Reason: why})
 		}
-		return int64(math.Round(*f))
+		return n
 	}
-	db := &Database{
-		Size: n(p.Size), InUse: n(p.InUse), WaitCount: n(p.WaitCount),
-		Timeouts: n(p.Timeouts), MaxInUse: n(p.MaxInUse),
-	}
-	if p.Available != nil {
-		db.Available = n(p.Available)
+	if a, why := count(p, "available"); why == "" {
+		db.Available = *a
 	} else {
-		db.Available = max(0, db.Size-db.InUse)
+		db.Available = max(0, db.Size-db.InUse) // of the same reading
 	}
-	db.InUsePercent = percentOf(float64(db.InUse), float64(db.Size))
-	return db, nil
+	db.WaitCount = optional("wait_count")
+	db.Timeouts = optional("timeouts")
+	db.MaxInUse = optional("max_in_use")
+	if db.Size > 0 {
+		db.InUsePercent = ptr(finite(float64(db.InUse) / float64(db.Size) * 100))
+	} else {
+		gaps = append(gaps, Gap{Sampler: samplerDatabase, Field: "in_use_percent", Reason: fmt.Sprintf("connection_pool size is %d", db.Size)})
+	}
+	return db, gaps, nil
 }
+
+// count reads connection_pool field as a count of connections or events,
+// rounded; nil with the reason when it is missing, null, not a number or
+// beyond int64.
+func count(pool map[string]json.RawMessage, field string) (*int64, string) {
+	raw, ok := pool[field]
+	if !ok {
+		return nil, "connection_pool has no " + field
+	}
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, "connection_pool " + field + " is null"
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Sprintf("connection_pool %s is not a number: %.40s", field, raw)
+	}
+	if f < math.MinInt64 || f >= math.MaxInt64 {
+		return nil, fmt.Sprintf("connection_pool %s (%g) is beyond a count", field, f)
+	}
+	return ptr(int64(math.Round(f))), ""
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // get GETs base+path and returns the body of a 200 answer, at most
 // maxBytes long. Any other answer is an error quoting the start of its
