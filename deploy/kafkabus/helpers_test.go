@@ -2,8 +2,8 @@ package kafkabus_test
 
 import (
 	"context"
+	"github.com/greenlang/gl001/deploy/kafkabus/kafkatest"
 	"log/slog"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -38,42 +38,4 @@ func (w tWriter) Write(p []byte) (int, error) {
 
 // waitNoOwnGoroutines fails t if goroutines of kafka-go or this package are
 // still running after a generous bound.
-func waitNoOwnGoroutines(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		left := ownGoroutines()
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines left behind, first:\n%s", len(left), left[0])
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// ownGoroutines returns the stacks of live goroutines running kafka-go or
-// this package's code, other than the caller's.
-func ownGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []string
-	for i, g := range strings.Split(string(buf), "\n\n") {
-		if i == 0 {
-			continue // this goroutine
-		}
-		if strings.Contains(g, "github.com/segmentio/kafka-go") ||
-			(strings.Contains(g, "gl001/deploy/kafkabus.") && !strings.Contains(g, "testing.tRunner")) {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+func waitNoOwnGoroutines(t testing.TB) { kafkatest.WaitNoGoroutines(t, "gl001/deploy/kafkabus.") }

@@ -203,51 +203,55 @@ func coordinateStatus(res client.Result) string {
 	return record.StatusError
 }
 
-// optimizeIteration measures from the scheduled start, so time spent
-// waiting for a VU counts against the target (no coordinated omission),
-// and records how late the iteration started beside it.
-func (r *run) optimizeIteration(opt *client.Optimizer) executor.Iteration {
-	lagTags := tags{scenario: execOptimize}
+// iterationKind is what one executor's iterations do and record.
+type iterationKind struct {
+	exec string
+	do   func(context.Context) client.Result
+	// status is the sample's status tag.
+	status func(client.Result) string
+	// duration (scheduled start → done), service (the call alone) and
+	// failed (rate) are the metrics every iteration records; part, when
+	// set, records one more figure of the call (its solve time, its
+	// publish) when the call reported it.
+	duration, service, failed string
+	part                      string
+	partOf                    func(client.Result) time.Duration
+}
+
+// iteration measures from the scheduled start, so time spent waiting for a
+// VU counts against the target (no coordinated omission), and records how
+// late the iteration started beside it.
+func (r *run) iteration(k iterationKind) executor.Iteration {
+	lagTags := tags{scenario: k.exec}
 	return func(ctx context.Context, scheduled time.Time) {
 		began := time.Now()
 		r.sample(record.MetricScheduleLag, began, ms(began.Sub(scheduled)), lagTags)
-		res := opt.Optimize(ctx)
+		res := k.do(ctx)
 		now := time.Now()
-		t := tags{scenario: execOptimize, status: optimizeStatus(res), replica: res.Replica, expected: strconv.FormatBool(res.OK)}
-		r.sample(record.MetricOptimizeDuration, now, ms(now.Sub(scheduled)), t)
-		r.sample(record.MetricOptimizeRequestDuration, now, ms(res.Service), t)
-		if res.HeatOptimization > 0 {
-			r.sample(record.MetricHeatOptimizationDuration, now, ms(res.HeatOptimization), t)
+		t := tags{scenario: k.exec, status: k.status(res), replica: res.Replica, expected: strconv.FormatBool(res.OK)}
+		r.sample(k.duration, now, ms(now.Sub(scheduled)), t)
+		r.sample(k.service, now, ms(res.Service), t)
+		if d := k.partOf(res); d > 0 {
+			r.sample(k.part, now, ms(d), t)
 		}
-		r.outcome(execOptimize, record.MetricOptimizeFailed, now, res, t)
+		r.sample(k.failed, now, boolValue(!res.OK), t)
+		r.sample(record.MetricChecks, now, boolValue(res.OK), t)
+		r.sample(record.MetricIterations, now, 1, t)
+		if !res.OK {
+			r.fails[k.exec].Add(1)
+			r.o.Logger.Debug(k.exec+" failed", "status", t.status, "err", res.Error)
+		}
 	}
+}
+
+func (r *run) optimizeIteration(opt *client.Optimizer) executor.Iteration {
+	return r.iteration(iterationKind{exec: execOptimize, do: opt.Optimize, status: optimizeStatus,
+		duration: record.MetricOptimizeDuration, service: record.MetricOptimizeRequestDuration, failed: record.MetricOptimizeFailed,
+		part: record.MetricHeatOptimizationDuration, partOf: func(res client.Result) time.Duration { return res.HeatOptimization }})
 }
 
 func (r *run) coordinateIteration(co *client.Coordinator) executor.Iteration {
-	lagTags := tags{scenario: execCoordinate}
-	return func(ctx context.Context, scheduled time.Time) {
-		began := time.Now()
-		r.sample(record.MetricScheduleLag, began, ms(began.Sub(scheduled)), lagTags)
-		res := co.Coordinate(ctx)
-		now := time.Now()
-		t := tags{scenario: execCoordinate, status: coordinateStatus(res), replica: res.Replica, expected: strconv.FormatBool(res.OK)}
-		r.sample(record.MetricCoordinationDuration, now, ms(now.Sub(scheduled)), t)
-		r.sample(record.MetricCoordinationServiceDur, now, ms(res.Service), t)
-		if res.Publish > 0 {
-			r.sample(record.MetricCoordinationPublishDur, now, ms(res.Publish), t)
-		}
-		r.outcome(execCoordinate, record.MetricCoordinationFailed, now, res, t)
-	}
-}
-
-// outcome records what every iteration ends with: its failure rate, the
-// checks rate, the iterations counter, and a failure's count and reason.
-func (r *run) outcome(exec, failedMetric string, now time.Time, res client.Result, t tags) {
-	r.sample(failedMetric, now, boolValue(!res.OK), t)
-	r.sample(record.MetricChecks, now, boolValue(res.OK), t)
-	r.sample(record.MetricIterations, now, 1, t)
-	if !res.OK {
-		r.fails[exec].Add(1)
-		r.o.Logger.Debug(exec+" failed", "status", t.status, "err", res.Error)
-	}
+	return r.iteration(iterationKind{exec: execCoordinate, do: co.Coordinate, status: coordinateStatus,
+		duration: record.MetricCoordinationDuration, service: record.MetricCoordinationServiceDur, failed: record.MetricCoordinationFailed,
+		part: record.MetricCoordinationPublishDur, partOf: func(res client.Result) time.Duration { return res.Publish }})
 }

@@ -77,6 +77,26 @@ type ThresholdVerdict struct {
 	NoData bool `json:"no_data,omitempty"`
 }
 
+// check validates s for either summary file and returns its trend stats:
+// each a summaryTrendStats entry, and every thresholded metric a sink.
+func (s Summary) check() ([]string, error) {
+	stats := s.TrendStats
+	if stats == nil {
+		stats = DefaultTrendStats()
+	}
+	for _, st := range stats {
+		if !validTrendStat(st) {
+			return nil, fmt.Errorf("summaryTrendStats entry %q: want avg, min, med, max, count or p(N) with N in [0, 100]", st)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Thresholds)) {
+		if s.Metrics[name] == nil {
+			return nil, fmt.Errorf("thresholds on metric %q, which has no sink", name)
+		}
+	}
+	return stats, nil
+}
+
 // validTrendStat reports whether st is a summaryTrendStats entry.
 func validTrendStat(st string) bool {
 	switch st {
@@ -100,14 +120,9 @@ func validTrendStat(st string) bool {
 // Values per type: counter count, rate; gauge value, min, max; rate rate,
 // passes, fails; trend the TrendStats.
 func WriteSummary(w io.Writer, s Summary) error {
-	stats := s.TrendStats
-	if stats == nil {
-		stats = DefaultTrendStats()
-	}
-	for _, st := range stats {
-		if !validTrendStat(st) {
-			return fmt.Errorf("summaryTrendStats entry %q: want avg, min, med, max, count or p(N) with N in [0, 100]", st)
-		}
+	stats, err := s.check()
+	if err != nil {
+		return err
 	}
 	doc := summaryDoc{
 		RootGroup: s.RootGroup,
@@ -118,11 +133,6 @@ func WriteSummary(w io.Writer, s Summary) error {
 	}
 	if doc.RootGroup == nil {
 		doc.RootGroup = json.RawMessage(rootGroup)
-	}
-	for _, name := range slices.Sorted(maps.Keys(s.Thresholds)) {
-		if s.Metrics[name] == nil {
-			return fmt.Errorf("thresholds on metric %q, which has no sink", name)
-		}
 	}
 	for name, sink := range s.Metrics {
 		th := s.Thresholds[name]

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 )
 
 // legacyRootGroup is the root group of k6's --summary-export file: like
@@ -26,14 +24,9 @@ const legacyRootGroup = `{"name":"","path":"","id":"d41d8cd98f00b204e9800998ecf8
 // here also: it saw no data); false means it passed. s.GL001 and the
 // options and state of the summary data are not part of this shape.
 func WriteSummaryExport(w io.Writer, s Summary) error {
-	stats := s.TrendStats
-	if stats == nil {
-		stats = DefaultTrendStats()
-	}
-	for _, st := range stats {
-		if !validTrendStat(st) {
-			return fmt.Errorf("summaryTrendStats entry %q: want avg, min, med, max, count or p(N) with N in [0, 100]", st)
-		}
+	stats, err := s.check()
+	if err != nil {
+		return err
 	}
 	root := s.RootGroup
 	if root == nil {
@@ -43,11 +36,6 @@ func WriteSummaryExport(w io.Writer, s Summary) error {
 		RootGroup json.RawMessage           `json:"root_group"`
 		Metrics   map[string]map[string]any `json:"metrics"`
 	}{RootGroup: root, Metrics: map[string]map[string]any{}}
-	for _, name := range slices.Sorted(maps.Keys(s.Thresholds)) {
-		if s.Metrics[name] == nil {
-			return fmt.Errorf("thresholds on metric %q, which has no sink", name)
-		}
-	}
 	for name, sink := range s.Metrics {
 		th := s.Thresholds[name]
 		if sink == nil || (sink.Count() == 0 && len(th) == 0) {
