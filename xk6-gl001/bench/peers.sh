@@ -22,6 +22,9 @@
 # Settings (environment):
 #   RATE=3000            requests/s of the side-by-side run
 #   DURATION=15          seconds of the side-by-side run
+#   REPEAT=1             rounds of the side-by-side run, tools interleaved; the
+#                        table shows each figure's median (this machine's CPU
+#                        seconds for the same work vary by up to 2× run to run)
 #   SEARCH=1             0 skips the highest-rate search
 #   SEARCH_STEP=5        seconds of each search step
 #   SEARCH_MAX=10000     highest rate tried (gl001's scenario limit: 10000/s)
@@ -42,6 +45,7 @@ cd "$ROOT"
 GO=${GO:-go}
 RATE=${RATE:-3000}
 DURATION=${DURATION:-15}
+REPEAT=${REPEAT:-1}
 SEARCH=${SEARCH:-1}
 SEARCH_STEP=${SEARCH_STEP:-5}
 SEARCH_MAX=${SEARCH_MAX:-10000}
@@ -59,6 +63,8 @@ note() { echo "bench-peers: $*" >&2; }
 whole() { if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < ${3:-1})); then die "$1=$2: want a whole number ≥ ${3:-1}"; fi; }
 whole RATE "$RATE"
 whole DURATION "$DURATION"
+whole REPEAT "$REPEAT"
+((REPEAT <= 9)) || die "REPEAT=$REPEAT: at most 9 rounds"
 whole SEARCH_STEP "$SEARCH_STEP"
 whole SEARCH_MAX "$SEARCH_MAX" 100
 whole SEARCH_STEPS "$SEARCH_STEPS"
@@ -228,17 +234,19 @@ run_wrk() {
 }
 
 # Each tool's figures land in these, keyed by tool.
-declare -A LABEL REQS ERRS CPU RSS P99 SP99 SCOUNT SCPU NOTE
+# Each tool's figures land in these: keyed TOOL#ROUND by side, then TOOL
+# (the median over the rounds) by summarise.
+declare -A LABEL REQS ERRS CPU PER RSS P99 SP99 SCOUNT SCPU NOTE SPREAD
 
-# side TOOL: the side-by-side run of one tool, and its figures.
+# side TOOL ROUND: one side-by-side run of one tool, and its figures.
 side() {
-	local tool=$1 name=side-$1 t0 t1 st u s m
+	local tool=$1 round=$2 name=side-$1-$2 k=$1#$2 t0 t1 st u s m
 	sink_reset
 	t0=$(sink_ticks)
 	if [[ $tool == wrk ]]; then
 		note "$tool: closed model, $WRK_CONNECTIONS connections for ${DURATION}s"
 	else
-		note "$tool: $RATE/s for ${DURATION}s"
+		note "$tool: $RATE/s for ${DURATION}s (round $round of $REPEAT)"
 	fi
 	case $tool in
 	vegeta) run_vegeta "$name" "$RATE" "$DURATION" ;;
@@ -248,42 +256,68 @@ side() {
 	esac || note "$tool exited non-zero; figures below are what it left"
 	t1=$(sink_ticks)
 	st=$(curl -fsS "$SINK/stats")
-	SCOUNT[$tool]=$(jq -r .count <<<"$st")
-	SP99[$tool]=$(jq -r '.p99_ms | . * 1000 | round / 1000' <<<"$st")
-	SCPU[$tool]=$(calc "($t1 - $t0) / $CLK_TCK")
+	SCOUNT[$k]=$(jq -r .count <<<"$st")
+	SP99[$k]=$(jq -r '.p99_ms | . * 1000 | round / 1000' <<<"$st")
+	SCPU[$k]=$(calc "($t1 - $t0) / $CLK_TCK")
 	read -r u s m <"$OUT/$name.rusage" || { u=0 s=0 m=0; }
-	CPU[$tool]=$(calc "$u + $s")
-	RSS[$tool]=$(calc "$m / 1024" 1)
+	CPU[$k]=$(calc "$u + $s")
+	RSS[$k]=$(calc "$m / 1024" 1)
 	case $tool in
 	vegeta)
 		local j=$OUT/$name.json
-		REQS[$tool]=$(field "$j" .requests)
-		ERRS[$tool]=$(field "$j" '(.requests * (1 - .success)) | round')
-		P99[$tool]=$(field "$j" '.latencies["99th"] / 1e6 | . * 1000 | round / 1000')
+		REQS[$k]=$(field "$j" .requests)
+		ERRS[$k]=$(field "$j" '(.requests * (1 - .success)) | round')
+		P99[$k]=$(field "$j" '.latencies["99th"] / 1e6 | . * 1000 | round / 1000')
 		;;
 	gl001)
 		local j=$OUT/$name/summary.json
-		REQS[$tool]=$(field "$j" .gl001.scenarios.optimize.started)
-		ERRS[$tool]=$(field "$j" .gl001.scenarios.optimize.failed)
-		P99[$tool]=$(field "$j" '.metrics.gl001_optimize_duration.values["p(99)"] | . * 1000 | round / 1000')
-		NOTE[$tool]="request alone (gl001_optimize_request_duration) p99 $(field "$j" '.metrics.gl001_optimize_request_duration.values["p(99)"] | . * 1000 | round / 1000') ms; dropped $(field "$j" .gl001.scenarios.optimize.dropped), started/expected $(field "$j" '.gl001.scenarios.optimize | "\(.started)/\(.expected_iterations)"')"
+		REQS[$k]=$(field "$j" .gl001.scenarios.optimize.started)
+		ERRS[$k]=$(field "$j" .gl001.scenarios.optimize.failed)
+		P99[$k]=$(field "$j" '.metrics.gl001_optimize_duration.values["p(99)"] | . * 1000 | round / 1000')
+		NOTE[$k]="request alone (gl001_optimize_request_duration) p99 $(field "$j" '.metrics.gl001_optimize_request_duration.values["p(99)"] | . * 1000 | round / 1000') ms; dropped $(field "$j" .gl001.scenarios.optimize.dropped), started/expected $(field "$j" '.gl001.scenarios.optimize | "\(.started)/\(.expected_iterations)"')"
 		;;
 	k6)
 		local j=$OUT/$name.json
-		REQS[$tool]=$(field "$j" '.metrics.http_reqs.count')
-		ERRS[$tool]=$(field "$j" '.metrics.http_req_failed.passes')
-		P99[$tool]=$(field "$j" '.metrics.http_req_duration["p(99)"] | . * 1000 | round / 1000')
-		NOTE[$tool]="dropped_iterations $(field "$j" '.metrics.dropped_iterations.count')"
+		REQS[$k]=$(field "$j" '.metrics.http_reqs.count')
+		ERRS[$k]=$(field "$j" '.metrics.http_req_failed.passes')
+		P99[$k]=$(field "$j" '.metrics.http_req_duration["p(99)"] | . * 1000 | round / 1000')
+		NOTE[$k]="dropped_iterations $(field "$j" '.metrics.dropped_iterations.count')"
 		;;
 	wrk)
 		local o=$OUT/$name.out
 		touch "$o"
-		REQS[$tool]=$(awk '/requests in/ { n = $1 } END { print n + 0 }' "$o")
-		ERRS[$tool]=$(awk '/Non-2xx|Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { gsub(",", "", $i); n += $i } } END { print n + 0 }' "$o")
-		P99[$tool]=$(ms_from "$(awk '$1 == "99%" { print $2; exit }' "$o")")
-		NOTE[$tool]="closed model, $WRK_CONNECTIONS connections: $(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$o") requests/s is what the sink serves flat out, a throughput reference"
+		REQS[$k]=$(awk '/requests in/ { n = $1 } END { print n + 0 }' "$o")
+		ERRS[$k]=$(awk '/Non-2xx|Socket errors/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { gsub(",", "", $i); n += $i } } END { print n + 0 }' "$o")
+		P99[$k]=$(ms_from "$(awk '$1 == "99%" { print $2; exit }' "$o")")
+		NOTE[$k]="closed model, $WRK_CONNECTIONS connections: $(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$o") requests/s is what the sink serves flat out, a throughput reference"
 		;;
 	esac
+	PER[$k]=$(calc "${REQS[$k]:-0} > 0 ? ${CPU[$k]} * 1e6 / ${REQS[$k]} : 0" 1)
+}
+
+# median N... prints the median of the numbers given.
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# summarise TOOL: each figure's median over the rounds (errors: the sum),
+# and the spread of CPU per request and p99 when there was more than one.
+summarise() {
+	local tool=$1 arr r
+	local -a v
+	for arr in REQS CPU PER RSS P99 SP99 SCOUNT SCPU; do
+		declare -n fig=$arr
+		v=()
+		for ((r = 1; r <= REPEAT; r++)); do v+=("${fig[$tool#$r]:-0}"); done
+		fig[$tool]=$(median "${v[@]}")
+		unset -n fig
+	done
+	ERRS[$tool]=0
+	for ((r = 1; r <= REPEAT; r++)); do ERRS[$tool]=$((ERRS[$tool] + ${ERRS[$tool#$r]:-0})); done
+	NOTE[$tool]=${NOTE[$tool#$REPEAT]:-}
+	if ((REPEAT > 1)); then
+		local per=() p99=()
+		for ((r = 1; r <= REPEAT; r++)); do per+=("${PER[$tool#$r]}") p99+=("${P99[$tool#$r]}"); done
+		SPREAD[$tool]="CPU µs/req ${per[*]}; p99 ms ${p99[*]}"
+	fi
 }
 
 # kept TOOL NAME RATE SECONDS: did the step keep its rate with nothing
@@ -372,17 +406,19 @@ else
 	TOOLS+=(wrk)
 fi
 note "sink $SINK; body $(wc -c <"$OUT/body.json") bytes ($PLANTS plants); outputs in $OUT"
-for t in "${TOOLS[@]}"; do
-	side "$t"
-	sleep 1
+for ((round = 1; round <= REPEAT; round++)); do
+	for t in "${TOOLS[@]}"; do
+		side "$t" "$round"
+		sleep 1
+	done
 done
+for t in "${TOOLS[@]}"; do summarise "$t"; done
 if [[ $SEARCH == 1 ]]; then
 	search vegeta
 	search gl001
 fi
 
 # --- the table ---------------------------------------------------------------
-per_req() { calc "${REQS[$1]:-0} > 0 ? ${CPU[$1]:-0} * 1e6 / ${REQS[$1]:-0} : 0" "${2:-0}"; }
 MISSED=0
 # goal NAME RATIO OP LIMIT prints one goal's line and notes a miss.
 goal() {
@@ -394,17 +430,20 @@ goal() {
 table() {
 	local t
 	echo
-	echo "bench-peers: one sink ($SINK), ${DURATION}s at $RATE requests/s, open model; $(nproc) cores; body $(wc -c <"$OUT/body.json") bytes"
+	local rounds=""
+	((REPEAT > 1)) && rounds=", median of $REPEAT rounds"
+	echo "bench-peers: one sink ($SINK), ${DURATION}s at $RATE requests/s, open model$rounds; $(nproc) cores; body $(wc -c <"$OUT/body.json") bytes"
 	printf '%-22s %9s %7s %8s %8s %8s %10s %9s %10s %9s\n' tool requests errors "CPU s" "µs/req" "RSS MiB" "p99 ms" "sink n" "sink p99" "sink CPU"
 	for t in "${TOOLS[@]}"; do
-		printf '%-22s %9s %7s %8s %8s %8s %10s %9s %10s %9s\n' "${LABEL[$t]}" "${REQS[$t]:-0}" "${ERRS[$t]:--}" "${CPU[$t]:--}" \
-			"$(per_req "$t")" "${RSS[$t]:--}" "${P99[$t]:--}" "${SCOUNT[$t]:--}" "${SP99[$t]:--}" "${SCPU[$t]:--}"
+		printf '%-22s %9.0f %7s %8.2f %8.0f %8.1f %10.3f %9.0f %10.3f %9.2f\n' "${LABEL[$t]}" "${REQS[$t]}" "${ERRS[$t]}" "${CPU[$t]}" \
+			"${PER[$t]}" "${RSS[$t]}" "${P99[$t]}" "${SCOUNT[$t]}" "${SP99[$t]}" "${SCPU[$t]}"
 	done
 	for t in k6 wrk; do
 		if [[ -n ${SKIP[$t]:-} ]]; then printf '%-22s skipped: %s\n' "$t" "${SKIP[$t]}"; fi
 	done
 	for t in "${TOOLS[@]}"; do
 		if [[ -n ${NOTE[$t]:-} ]]; then printf '  %s: %s\n' "${LABEL[$t]}" "${NOTE[$t]}"; fi
+		if [[ -n ${SPREAD[$t]:-} ]]; then printf '  %s rounds: %s\n' "${LABEL[$t]}" "${SPREAD[$t]}"; fi
 	done
 	echo "  p99 ms: each tool's own (latency as its client sees it; gl001's from the scheduled start); sink n, p99, CPU s: the sink's own view"
 	if [[ -z $GNU_TIME ]]; then echo "  no GNU time: CPU from the shell's times, max RSS from /proc polled every 0.2 s"; fi
@@ -412,8 +451,8 @@ table() {
 	echo
 	if ((${REQS[vegeta]:-0} > 0 && ${REQS[gl001]:-0} > 0)); then
 		echo "gl001 / vegeta:"
-		goal "CPU per request ($(per_req gl001 1) / $(per_req vegeta 1) µs)" \
-			"$(calc "$(per_req vegeta 3) > 0 ? $(per_req gl001 3) / $(per_req vegeta 3) : 0")" "<=" 1.0
+		goal "CPU per request (${PER[gl001]} / ${PER[vegeta]} µs)" \
+			"$(calc "${PER[vegeta]} > 0 ? ${PER[gl001]} / ${PER[vegeta]} : 0")" "<=" 1.0
 		goal "p99 as the tool reports it (${P99[gl001]} / ${P99[vegeta]} ms)" \
 			"$(calc "${P99[vegeta]} > 0 ? ${P99[gl001]} / ${P99[vegeta]} : 0")" "<=" 2.0
 	else

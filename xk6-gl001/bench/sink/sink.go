@@ -5,7 +5,8 @@
 // A Sink answers POST /api/v1/optimize with a small answer shaped like the
 // stand-in's (simulator/api.OptimizeResponse), whose
 // performance_metrics.solve_time_ms is the time the sink really spent
-// reading and checking the body. It keeps its own server-side view of every
+// reading and checking the body (it checks only that the body looks like a
+// JSON object, see looksLikeObject). It keeps its own server-side view of every
 // request it answered: the service time (handler entry to answer written)
 // in an HDR histogram, 1 µs to 1 min at 3 significant figures, and counts.
 // GET /stats reads that view, POST /stats/reset reads and clears it.
@@ -16,10 +17,10 @@
 package sink
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -132,9 +133,19 @@ type answer struct {
 	Replica            string                 `json:"replica"`
 }
 
+// bufs holds request-body buffers between requests, so a steady load
+// reads bodies without allocating.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func (s *Sink) optimize(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	buf := bufs.Get().(*bytes.Buffer)
+	defer bufs.Put(buf)
+	buf.Reset()
+	if r.ContentLength > 0 && r.ContentLength <= MaxBodyBytes {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -143,8 +154,8 @@ func (s *Sink) optimize(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.bad(w, http.StatusBadRequest, "read body: "+err.Error())
 		return
-	case !json.Valid(body):
-		s.bad(w, http.StatusBadRequest, "body is not valid JSON")
+	case !looksLikeObject(buf.Bytes()):
+		s.bad(w, http.StatusBadRequest, "body is not a JSON object")
 		return
 	}
 	read := time.Since(start)
@@ -163,6 +174,16 @@ func (s *Sink) optimize(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-GL001-Replica", Replica)
 	_, _ = w.Write(b)
 	s.record(time.Since(start))
+}
+
+// looksLikeObject reports whether b, trimmed of JSON whitespace, starts
+// with '{' and ends with '}'. The sink deliberately does not parse the
+// body: a full check (json.Valid) costs about 45 µs on a 14 KB request,
+// as much CPU as a lean generator spends sending it, and the sink shares
+// the machine with the generator it measures.
+func looksLikeObject(b []byte) bool {
+	b = bytes.Trim(b, " \t\r\n")
+	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}'
 }
 
 func (s *Sink) bad(w http.ResponseWriter, status int, msg string) {
