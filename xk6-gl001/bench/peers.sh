@@ -130,6 +130,9 @@ SINK=$(jq -r .url "$OUT/sink.ready" 2>/dev/null) || die "gl001-sink printed no r
 ENDPOINT=$SINK/api/v1/optimize
 CLK_TCK=$(getconf CLK_TCK)
 sink_ticks() { awk '{ print $14 + $15 }' "/proc/$SINK_PID/stat"; }
+# busy_ticks: CPU ticks the whole machine spent busy (user, nice, system,
+# irq, softirq, steal), to tell what other processes took during a run.
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 sink_reset() { curl -fsS -X POST "$SINK/stats/reset" >/dev/null; }
 command -v curl >/dev/null || die "curl is needed to read the sink's /stats"
 
@@ -236,13 +239,14 @@ run_wrk() {
 # Each tool's figures land in these, keyed by tool.
 # Each tool's figures land in these: keyed TOOL#ROUND by side, then TOOL
 # (the median over the rounds) by summarise.
-declare -A LABEL REQS ERRS CPU PER RSS P99 SP99 SCOUNT SCPU NOTE SPREAD
+declare -A LABEL REQS ERRS CPU PER RSS P99 SP99 SCOUNT SCPU OTHER NOTE SPREAD
 
 # side TOOL ROUND: one side-by-side run of one tool, and its figures.
 side() {
-	local tool=$1 round=$2 name=side-$1-$2 k=$1#$2 t0 t1 st u s m
+	local tool=$1 round=$2 name=side-$1-$2 k=$1#$2 t0 t1 b0 b1 st u s m
 	sink_reset
 	t0=$(sink_ticks)
+	b0=$(busy_ticks)
 	if [[ $tool == wrk ]]; then
 		note "$tool: closed model, $WRK_CONNECTIONS connections for ${DURATION}s"
 	else
@@ -255,6 +259,7 @@ side() {
 	wrk) run_wrk "$name" "$DURATION" ;;
 	esac || note "$tool exited non-zero; figures below are what it left"
 	t1=$(sink_ticks)
+	b1=$(busy_ticks)
 	st=$(curl -fsS "$SINK/stats")
 	SCOUNT[$k]=$(jq -r .count <<<"$st")
 	SP99[$k]=$(jq -r '.p99_ms | . * 1000 | round / 1000' <<<"$st")
@@ -262,6 +267,8 @@ side() {
 	read -r u s m <"$OUT/$name.rusage" || { u=0 s=0 m=0; }
 	CPU[$k]=$(calc "$u + $s")
 	RSS[$k]=$(calc "$m / 1024" 1)
+	m=$(calc "($b1 - $b0 - $t1 + $t0) / $CLK_TCK - ${CPU[$k]}")
+	OTHER[$k]=$(calc "$m > 0 ? $m : 0")
 	case $tool in
 	vegeta)
 		local j=$OUT/$name.json
@@ -303,7 +310,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 
 summarise() {
 	local tool=$1 arr r
 	local -a v
-	for arr in REQS CPU PER RSS P99 SP99 SCOUNT SCPU; do
+	for arr in REQS CPU PER RSS P99 SP99 SCOUNT SCPU OTHER; do
 		declare -n fig=$arr
 		v=()
 		for ((r = 1; r <= REPEAT; r++)); do v+=("${fig[$tool#$r]:-0}"); done
@@ -433,10 +440,10 @@ table() {
 	local rounds=""
 	((REPEAT > 1)) && rounds=", median of $REPEAT rounds"
 	echo "bench-peers: one sink ($SINK), ${DURATION}s at $RATE requests/s, open model$rounds; $(nproc) cores; body $(wc -c <"$OUT/body.json") bytes"
-	printf '%-22s %9s %7s %8s %8s %8s %10s %9s %10s %9s\n' tool requests errors "CPU s" "µs/req" "RSS MiB" "p99 ms" "sink n" "sink p99" "sink CPU"
+	printf '%-22s %9s %7s %8s %8s %8s %10s %9s %10s %9s %9s\n' tool requests errors "CPU s" "µs/req" "RSS MiB" "p99 ms" "sink n" "sink p99" "sink CPU" "other CPU"
 	for t in "${TOOLS[@]}"; do
-		printf '%-22s %9.0f %7s %8.2f %8.0f %8.1f %10.3f %9.0f %10.3f %9.2f\n' "${LABEL[$t]}" "${REQS[$t]}" "${ERRS[$t]}" "${CPU[$t]}" \
-			"${PER[$t]}" "${RSS[$t]}" "${P99[$t]}" "${SCOUNT[$t]}" "${SP99[$t]}" "${SCPU[$t]}"
+		printf '%-22s %9.0f %7s %8.2f %8.0f %8.1f %10.3f %9.0f %10.3f %9.2f %9.2f\n' "${LABEL[$t]}" "${REQS[$t]}" "${ERRS[$t]}" "${CPU[$t]}" \
+			"${PER[$t]}" "${RSS[$t]}" "${P99[$t]}" "${SCOUNT[$t]}" "${SP99[$t]}" "${SCPU[$t]}" "${OTHER[$t]}"
 	done
 	for t in k6 wrk; do
 		if [[ -n ${SKIP[$t]:-} ]]; then printf '%-22s skipped: %s\n' "$t" "${SKIP[$t]}"; fi
@@ -446,6 +453,12 @@ table() {
 		if [[ -n ${SPREAD[$t]:-} ]]; then printf '  %s rounds: %s\n' "${LABEL[$t]}" "${SPREAD[$t]}"; fi
 	done
 	echo "  p99 ms: each tool's own (latency as its client sees it; gl001's from the scheduled start); sink n, p99, CPU s: the sink's own view"
+	echo "  other CPU: CPU seconds the rest of the machine took during the run (the kernel's share of loopback traffic, and any other process)"
+	local busy=0
+	for t in "${TOOLS[@]}"; do
+		if awk -v o="${OTHER[$t]}" -v lim="$(calc "0.15 * $DURATION * $(nproc)")" 'BEGIN { exit !(o > lim) }'; then busy=1; fi
+	done
+	if ((busy)); then echo "  WARNING: other CPU above 15 % of the machine during a run: another process competed, the figures are noisy (REPEAT=3 helps)"; fi
 	if [[ -z $GNU_TIME ]]; then echo "  no GNU time: CPU from the shell's times, max RSS from /proc polled every 0.2 s"; fi
 
 	echo
