@@ -50,7 +50,8 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "gl001-sink: --listen %s: %v\n", *listen, err)
 		return 1
 	}
-	srv := &http.Server{Handler: sink.New(), ReadHeaderTimeout: 10 * time.Second}
+	sk := sink.New()
+	srv := &http.Server{Handler: sk, ConnState: sk.ConnState, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	_ = json.NewEncoder(stdout).Encode(map[string]string{"url": "http://" + ln.Addr().String()})

@@ -239,7 +239,7 @@ run_wrk() {
 # Each tool's figures land in these, keyed by tool.
 # Each tool's figures land in these: keyed TOOL#ROUND by side, then TOOL
 # (the median over the rounds) by summarise.
-declare -A LABEL REQS ERRS CPU PER RSS P99 SP99 SCOUNT SCPU OTHER NOTE SPREAD
+declare -A LABEL REQS ERRS CPU PER RSS P99 SP99 SCOUNT SCONN SCPU OTHER NOTE SPREAD
 
 # side TOOL ROUND: one side-by-side run of one tool, and its figures.
 side() {
@@ -262,6 +262,7 @@ side() {
 	b1=$(busy_ticks)
 	st=$(curl -fsS "$SINK/stats")
 	SCOUNT[$k]=$(jq -r .count <<<"$st")
+	SCONN[$k]=$(jq -r .connections <<<"$st")
 	SP99[$k]=$(jq -r '.p99_ms | . * 1000 | round / 1000' <<<"$st")
 	SCPU[$k]=$(calc "($t1 - $t0) / $CLK_TCK")
 	read -r u s m <"$OUT/$name.rusage" || { u=0 s=0 m=0; }
@@ -310,7 +311,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 
 summarise() {
 	local tool=$1 arr r
 	local -a v
-	for arr in REQS CPU PER RSS P99 SP99 SCOUNT SCPU OTHER; do
+	for arr in REQS CPU PER RSS P99 SP99 SCOUNT SCONN SCPU OTHER; do
 		declare -n fig=$arr
 		v=()
 		for ((r = 1; r <= REPEAT; r++)); do v+=("${fig[$tool#$r]:-0}"); done
@@ -440,10 +441,10 @@ table() {
 	local rounds=""
 	((REPEAT > 1)) && rounds=", median of $REPEAT rounds"
 	echo "bench-peers: one sink ($SINK), ${DURATION}s at $RATE requests/s, open model$rounds; $(nproc) cores; body $(wc -c <"$OUT/body.json") bytes"
-	printf '%-22s %9s %7s %8s %8s %8s %10s %9s %10s %9s %9s\n' tool requests errors "CPU s" "µs/req" "RSS MiB" "p99 ms" "sink n" "sink p99" "sink CPU" "other CPU"
+	printf '%-22s %9s %7s %8s %8s %8s %10s %9s %10s %7s %9s %9s\n' tool requests errors "CPU s" "µs/req" "RSS MiB" "p99 ms" "sink n" "sink p99" conns "sink CPU" "other CPU"
 	for t in "${TOOLS[@]}"; do
-		printf '%-22s %9.0f %7s %8.2f %8.0f %8.1f %10.3f %9.0f %10.3f %9.2f %9.2f\n' "${LABEL[$t]}" "${REQS[$t]}" "${ERRS[$t]}" "${CPU[$t]}" \
-			"${PER[$t]}" "${RSS[$t]}" "${P99[$t]}" "${SCOUNT[$t]}" "${SP99[$t]}" "${SCPU[$t]}" "${OTHER[$t]}"
+		printf '%-22s %9.0f %7s %8.2f %8.0f %8.1f %10.3f %9.0f %10.3f %7.0f %9.2f %9.2f\n' "${LABEL[$t]}" "${REQS[$t]}" "${ERRS[$t]}" "${CPU[$t]}" \
+			"${PER[$t]}" "${RSS[$t]}" "${P99[$t]}" "${SCOUNT[$t]}" "${SP99[$t]}" "${SCONN[$t]}" "${SCPU[$t]}" "${OTHER[$t]}"
 	done
 	for t in k6 wrk; do
 		if [[ -n ${SKIP[$t]:-} ]]; then printf '%-22s skipped: %s\n' "$t" "${SKIP[$t]}"; fi
@@ -452,7 +453,7 @@ table() {
 		if [[ -n ${NOTE[$t]:-} ]]; then printf '  %s: %s\n' "${LABEL[$t]}" "${NOTE[$t]}"; fi
 		if [[ -n ${SPREAD[$t]:-} ]]; then printf '  %s rounds: %s\n' "${LABEL[$t]}" "${SPREAD[$t]}"; fi
 	done
-	echo "  p99 ms: each tool's own (latency as its client sees it; gl001's from the scheduled start); sink n, p99, CPU s: the sink's own view"
+	echo "  p99 ms: each tool's own (latency as its client sees it; gl001's from the scheduled start); sink n, p99, conns (connections opened), CPU s: the sink's own view"
 	echo "  other CPU: CPU seconds the rest of the machine took during the run (the kernel's share of loopback traffic, and any other process)"
 	local busy=0
 	for t in "${TOOLS[@]}"; do

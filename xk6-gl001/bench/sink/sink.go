@@ -8,7 +8,8 @@
 // reading and checking the body (it checks only that the body looks like a
 // JSON object, see looksLikeObject). It keeps its own server-side view of every
 // request it answered: the service time (handler entry to answer written)
-// in an HDR histogram, 1 µs to 1 min at 3 significant figures, and counts.
+// in an HDR histogram, 1 µs to 1 min at 3 significant figures, counts, and
+// (with ConnState wired into the server) the connections clients opened.
 // GET /stats reads that view, POST /stats/reset reads and clears it.
 //
 // A Sink is safe for concurrent use. Each request records into one of a
@@ -59,9 +60,12 @@ const Replica = "sink"
 // measured it, from handler entry to the answer written; a value over a
 // minute counts as one minute.
 type Stats struct {
-	Count          int64     `json:"count"`     // optimize requests answered 200
-	BadCount       int64     `json:"bad_count"` // optimize requests answered with an error
-	Since          time.Time `json:"since"`     // start or last reset
+	Count    int64 `json:"count"`     // optimize requests answered 200
+	BadCount int64 `json:"bad_count"` // optimize requests answered with an error
+	// Connections is how many TCP connections clients opened, when the
+	// server reports them through ConnState.
+	Connections    int64     `json:"connections"`
+	Since          time.Time `json:"since"` // start or last reset
 	ElapsedSeconds float64   `json:"elapsed_seconds"`
 	MeanMS         float64   `json:"mean_ms"`
 	P50MS          float64   `json:"p50_ms"`
@@ -80,6 +84,7 @@ type shard struct {
 // Sink is the endpoint and its record. Build one with New.
 type Sink struct {
 	next   atomic.Uint64
+	conns  atomic.Int64
 	shards [shards]shard
 	mu     sync.Mutex // guards since
 	since  time.Time
@@ -202,6 +207,15 @@ func (s *Sink) record(d time.Duration) {
 	sh.mu.Unlock()
 }
 
+// ConnState counts the connections clients open; set it as the
+// http.Server's ConnState. A generator that keeps too few idle connections
+// opens a new one for many of its requests, which costs both sides CPU.
+func (s *Sink) ConnState(_ net.Conn, st http.ConnState) {
+	if st == http.StateNew {
+		s.conns.Add(1)
+	}
+}
+
 // Stats returns the sink's view since it started or was last reset.
 func (s *Sink) Stats() Stats { return s.collect(false) }
 
@@ -225,7 +239,11 @@ func (s *Sink) collect(reset bool) Stats {
 		sh.mu.Unlock()
 	}
 	now := time.Now()
-	st := Stats{Count: all.TotalCount(), BadCount: bad, Since: s.since, ElapsedSeconds: now.Sub(s.since).Seconds()}
+	conns := s.conns.Load()
+	if reset {
+		s.conns.Add(-conns)
+	}
+	st := Stats{Count: all.TotalCount(), BadCount: bad, Connections: conns, Since: s.since, ElapsedSeconds: now.Sub(s.since).Seconds()}
 	if st.Count > 0 {
 		st.MeanMS = all.Mean() / 1000
 		st.P50MS = float64(all.ValueAtQuantile(50)) / 1000

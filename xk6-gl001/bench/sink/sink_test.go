@@ -101,7 +101,10 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestStatsCountAndReset(t *testing.T) {
-	srv := httptest.NewServer(sink.New())
+	sk := sink.New()
+	srv := httptest.NewUnstartedServer(sk)
+	srv.Config.ConnState = sk.ConnState
+	srv.Start()
 	defer srv.Close()
 
 	const n = 50
@@ -123,6 +126,11 @@ func TestStatsCountAndReset(t *testing.T) {
 	if st.Count != n {
 		t.Fatalf("count = %d, want %d", st.Count, n)
 	}
+	// Concurrent posts from one client open at least one connection, at
+	// most one each (plus the stats call's).
+	if st.Connections < 1 || st.Connections > n+1 {
+		t.Errorf("connections = %d, want 1 to %d", st.Connections, n+1)
+	}
 	if !(st.P50MS > 0 && st.P50MS <= st.P99MS && st.P99MS <= st.MaxMS) {
 		t.Errorf("percentiles p50 %v, p99 %v, max %v: want 0 < p50 ≤ p99 ≤ max", st.P50MS, st.P99MS, st.MaxMS)
 	}
@@ -137,8 +145,8 @@ func TestStatsCountAndReset(t *testing.T) {
 		t.Errorf("reset answered count %d, want %d", cleared.Count, n)
 	}
 	after := stats(t, srv.URL)
-	if after.Count != 0 || after.P99MS != 0 || !after.Since.After(st.Since) {
-		t.Errorf("after reset: %+v, want count 0, p99 0 and a later since than %v", after, st.Since)
+	if after.Count != 0 || after.P99MS != 0 || after.Connections != 0 || !after.Since.After(st.Since) {
+		t.Errorf("after reset: %+v, want count 0, p99 0, connections 0 and a later since than %v", after, st.Since)
 	}
 	post(t, srv.URL, api.PathOptimize, body)
 	if got := stats(t, srv.URL).Count; got != 1 {
