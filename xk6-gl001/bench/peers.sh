@@ -276,6 +276,7 @@ side() {
 		REQS[$k]=$(field "$j" .requests)
 		ERRS[$k]=$(field "$j" '(.requests * (1 - .success)) | round')
 		P99[$k]=$(field "$j" '.latencies["99th"] / 1e6 | . * 1000 | round / 1000')
+		NOTE[$k]="sent at $(field "$j" '.rate | round')/s, throughput $(field "$j" '.throughput | round')/s"
 		;;
 	gl001)
 		local j=$OUT/$name/summary.json
