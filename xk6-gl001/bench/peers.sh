@@ -136,6 +136,21 @@ busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /pr
 sink_reset() { curl -fsS -X POST "$SINK/stats/reset" >/dev/null; }
 command -v curl >/dev/null || die "curl is needed to read the sink's /stats"
 
+# settle waits (at most 70 s) until fewer than 2000 connections to the sink
+# linger in TIME-WAIT: a step that fell behind opens thousands, and their
+# ports would be missing from the next step ("bind: address already in use").
+SINK_PORT=${SINK##*:}
+settle() {
+	command -v ss >/dev/null || { sleep 1; return; }
+	local n
+	for _ in $(seq 70); do
+		n=$(ss -Htan state time-wait "( dport = :$SINK_PORT or sport = :$SINK_PORT )" | wc -l)
+		((n < 2000)) && return
+		sleep 1
+	done
+	note "still $n connections in TIME-WAIT after 70 s; going on"
+}
+
 # --- measuring one tool ------------------------------------------------------
 # descendants PID lists PID and every process below it.
 descendants() {
@@ -357,19 +372,24 @@ kept() {
 # bisecting to 5 % (at least 50/s), at most SEARCH_STEPS steps.
 declare -A MAXRATE MAXNOTE
 search() {
-	local tool=$1 lo=0 hi=0 rate=$((RATE < SEARCH_MAX ? RATE : SEARCH_MAX)) verdict name
+	local tool=$1 lo=0 hi=0 rate=$((RATE < SEARCH_MAX ? RATE : SEARCH_MAX)) verdict name b0 t0 u s m
 	local -a log=()
 	for _ in $(seq "$SEARCH_STEPS"); do
 		name=search-$tool-$rate
+		settle
 		sink_reset
+		b0=$(busy_ticks) t0=$(sink_ticks)
 		case $tool in
 		vegeta) run_vegeta "$name" "$rate" "$SEARCH_STEP" || true ;;
 		gl001) run_gl001 "$name" "$rate" "$SEARCH_STEP" || true ;;
 		esac
+		read -r u s m <"$OUT/$name.rusage" || { u=0 s=0; }
+		m=$(calc "($(busy_ticks) - $b0 - $(sink_ticks) + $t0) / $CLK_TCK - $u - $s" 1)
 		verdict=$(kept "$tool" "$name" "$rate" "$SEARCH_STEP")
 		if [[ $tool == gl001 && -f $OUT/$name/summary.json ]]; then
 			verdict+=$(jq -r '.gl001.scenarios.optimize | " (started/expected \(.started)/\(.expected_iterations), dropped_iterations \(.dropped))"' "$OUT/$name/summary.json")
 		fi
+		verdict+=" [other CPU $m s]"
 		note "$tool search: $rate/s: $verdict"
 		log+=("$rate/s: $verdict")
 		if [[ $verdict == ok* ]]; then lo=$rate; else hi=$rate; fi
@@ -383,12 +403,14 @@ search() {
 			((rate <= lo)) && rate=$((lo + 50))
 			((rate >= hi)) && break
 		fi
-		sleep 1 # let the last step's connections close
 	done
 	MAXRATE[$tool]=$lo
 	MAXNOTE[$tool]=$(printf '%s; ' "${log[@]}")
-	((hi == 0 && lo >= SEARCH_MAX)) && MAXNOTE[$tool]+="(the search's cap, SEARCH_MAX=$SEARCH_MAX)"
-	return 0
+	if ((hi == 0 && lo >= SEARCH_MAX)); then
+		MAXNOTE[$tool]+="at least $lo/s: the search's cap, SEARCH_MAX=$SEARCH_MAX"
+	elif ((hi == 0)); then
+		MAXNOTE[$tool]+="at least $lo/s: SEARCH_STEPS=$SEARCH_STEPS ran out before a step failed"
+	fi
 }
 
 # --- the runs --------------------------------------------------------------
@@ -417,8 +439,8 @@ fi
 note "sink $SINK; body $(wc -c <"$OUT/body.json") bytes ($PLANTS plants); outputs in $OUT"
 for ((round = 1; round <= REPEAT; round++)); do
 	for t in "${TOOLS[@]}"; do
+		settle
 		side "$t" "$round"
-		sleep 1
 	done
 done
 for t in "${TOOLS[@]}"; do summarise "$t"; done
@@ -457,7 +479,8 @@ table() {
 	echo "  p99 ms: each tool's own (latency as its client sees it; gl001's from the scheduled start); sink n, p99, conns (connections opened), CPU s: the sink's own view"
 	echo "  other CPU: CPU seconds the rest of the machine took during the run (the kernel's share of loopback traffic, and any other process)"
 	local busy=0
-	for t in "${TOOLS[@]}"; do
+	for t in vegeta gl001 k6; do # wrk flat out keeps the kernel's loopback busy: not a competitor
+		[[ -n ${OTHER[$t]:-} ]] || continue
 		if awk -v o="${OTHER[$t]}" -v lim="$(calc "0.15 * $DURATION * $(nproc)")" 'BEGIN { exit !(o > lim) }'; then busy=1; fi
 	done
 	if ((busy)); then echo "  WARNING: other CPU above 15 % of the machine during a run: another process competed, the figures are noisy (REPEAT=3 helps)"; fi
