@@ -385,6 +385,7 @@ search() {
 		esac
 		read -r u s m <"$OUT/$name.rusage" || { u=0 s=0; }
 		m=$(calc "($(busy_ticks) - $b0 - $(sink_ticks) + $t0) / $CLK_TCK - $u - $s" 1)
+		m=$(calc "$m > 0 ? $m : 0" 1)
 		verdict=$(kept "$tool" "$name" "$rate" "$SEARCH_STEP")
 		if [[ $tool == gl001 && -f $OUT/$name/summary.json ]]; then
 			verdict+=$(jq -r '.gl001.scenarios.optimize | " (started/expected \(.started)/\(.expected_iterations), dropped_iterations \(.dropped))"' "$OUT/$name/summary.json")
