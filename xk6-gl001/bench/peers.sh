@@ -10,8 +10,9 @@
 # here) and wrk (closed model, so a throughput reference only; when on PATH,
 # never installed here: Debian's package is `wrk`). For each it records CPU
 # seconds (user+sys) and max RSS with GNU time (or /proc without it), what the
-# tool reports (requests, errors, p99) and what the sink saw (count, p99, its
-# own CPU). Then it searches the highest open-model rate at which vegeta and
+# tool reports (requests, errors, p99), what the sink saw (count, p99,
+# connections opened, its own CPU) and what the rest of the machine took
+# meanwhile ("other CPU": on a shared machine, read it first). Then it searches the highest open-model rate at which vegeta and
 # gl001 drop nothing (short steps, doubling then bisecting, bounded), prints
 # one table with the gl001/vegeta ratios and says which goals pass:
 #
@@ -23,8 +24,8 @@
 #   RATE=3000            requests/s of the side-by-side run
 #   DURATION=15          seconds of the side-by-side run
 #   REPEAT=1             rounds of the side-by-side run, tools interleaved; the
-#                        table shows each figure's median (this machine's CPU
-#                        seconds for the same work vary by up to 2× run to run)
+#                        table shows each figure's median (on a busy machine the
+#                        CPU seconds of the same work vary by up to 2× run to run)
 #   SEARCH=1             0 skips the highest-rate search
 #   SEARCH_STEP=5        seconds of each search step
 #   SEARCH_MAX=10000     highest rate tried (gl001's scenario limit: 10000/s)
@@ -35,7 +36,7 @@
 #   OUT=dir              where every tool's output is kept (default results/bench-peers-<UTC time>)
 #   BENCH_PEERS_STRICT=1 exit 1 when a goal is missed (default: exit 0 whatever the goals)
 #
-# All traffic goes to 127.0.0.1. Every wait and loop is bounded; child
+# Needs go, jq, curl and timeout. All traffic goes to 127.0.0.1. Every wait and loop is bounded; child
 # processes are stopped on exit.
 set -euo pipefail
 
