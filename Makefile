@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # The race detector needs cgo; without a C compiler the tests still run.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test vet bench fuzz fmt clean
+.PHONY: all build run test vet bench bench-peers fuzz fmt clean
 
 all: build
 
@@ -35,6 +35,14 @@ test: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# gl001's generator beside its peers on one loopback sink (bin/gl001-sink):
+# vegeta (go install'd into bin/peers/), and k6 and wrk when they are on
+# PATH; prints CPU, RSS and p99 per tool and the gl001/vegeta ratios
+# against the goals. RATE=3000 DURATION=15 SEARCH=1 K6=path
+# BENCH_PEERS_STRICT=1 ...: see xk6-gl001/bench/peers.sh.
+bench-peers:
+	GO=$(GO) bash xk6-gl001/bench/peers.sh
 
 # Each fuzz target for a short while; FUZZTIME=5m for a longer look.
 FUZZTIME ?= 20s
