@@ -47,16 +47,18 @@ type Stats struct {
 	DroppedNoVU int64
 	// DroppedBehind counts arrivals the scheduler itself could not issue
 	// in time: the generator fell behind its schedule (a rate beyond this
-	// machine, or a starved process) and the schedule ended, or was cut
-	// short, with them still due.
+	// machine, or a starved process), and when the schedule ended they
+	// were more than lateTolerance late, or it was cut short with them
+	// still due.
 	DroppedBehind int64
 	// Interrupted counts iterations whose context was cancelled by the
 	// time they returned (gracefulStop ran out, or Stop).
 	Interrupted int64
 	// ActiveVUs is how many VUs are running an iteration now.
 	ActiveVUs int64
-	// AllocatedVUs is how many VUs exist: preAllocatedVUs at the start,
-	// growing on demand up to maxVUs, never shrinking during the run.
+	// AllocatedVUs is how many VUs exist: none at the start, one more each
+	// time an arrival finds none free, up to max(maxVUs,
+	// preAllocatedVUs), never shrinking during the run.
 	AllocatedVUs int64
 	// Elapsed is the time since the scenario start (after startTime), 0
 	// before it; it stops when Run returns.
@@ -141,9 +143,9 @@ func (e *Executor) Name() string { return e.name }
 func (e *Executor) Config() Config { return e.cfg }
 
 // Run runs the scenario and returns when every goroutine it started has
-// exited. It waits startTime, starts preAllocatedVUs VUs, then issues each
-// arrival at its scheduled time: to a free VU, else to a new VU while
-// fewer than maxVUs exist, else it is dropped. At the end of the schedule
+// exited. It waits startTime, then issues each arrival at its scheduled
+// time: to a free VU, else to a new VU while fewer than
+// max(maxVUs, preAllocatedVUs) exist, else it is dropped. At the end of the schedule
 // (TotalDuration) no new iteration starts; in-flight ones get gracefulStop
 // to finish, then their context is cancelled and they count as
 // interrupted.
@@ -173,10 +175,12 @@ func (e *Executor) Run(ctx context.Context) error {
 	// ctx must still leave them gracefulStop to finish.
 	iterCtx, interrupt := context.WithCancel(context.WithoutCancel(ctx))
 	defer interrupt()
+	// VUs are made when an arrival first finds none free: a VU here is a
+	// goroutine, ready the moment it exists, so making it on demand costs
+	// microseconds (a k6 JS VU costs milliseconds, hence k6's
+	// pre-allocation), while thousands made up front, idle, cost every GC
+	// a scan of their stacks and the harness their memory.
 	vus := newVUPool(iterCtx, e, e.maxVUs)
-	for range e.cfg.PreAllocatedVUs {
-		vus.spawn(time.Time{}, false)
-	}
 
 	// The one ordered shutdown: stop scheduling, give in-flight
 	// iterations gracefulStop, interrupt the rest, wait for every VU.
@@ -248,9 +252,10 @@ func (e *Executor) Stats() Stats {
 // is over (at start+TotalDuration) or was cut short, with the moment from
 // which gracefulStop counts. It never waits for a VU: the only blocking
 // is the timer to the next arrival. Behind schedule it issues late
-// arrivals at once to catch up; arrivals still due when the end has
-// passed, or when the schedule is cut short, are counted DroppedBehind,
-// so that every arrival is either started or dropped.
+// arrivals at once to catch up; arrivals more than lateTolerance late once
+// the end has passed, and those due but not yet issued when the schedule
+// is cut short, are counted DroppedBehind, so that every arrival is either
+// started or dropped.
 func (e *Executor) schedule(ctx context.Context, start time.Time, vus *vuPool) (time.Time, error) {
 	end := start.Add(e.cfg.TotalDuration())
 	timer := time.NewTimer(time.Hour)
@@ -274,13 +279,18 @@ func (e *Executor) schedule(ctx context.Context, start time.Time, vus *vuPool) (
 				return e.cut(start, i), ErrStopped
 			}
 		} else {
-			// Behind schedule: catch up without sleeping, but once the
-			// end has passed, what is left was due before it and can no
-			// longer start on time. An arrival due at the end itself
-			// still starts after a late timer wake-up.
-			if now.After(end) && at.Before(end) {
-				e.droppedBehind.Add(e.arrivals - i)
-				return end, nil
+			// Behind schedule: catch up without sleeping. Once the end has
+			// passed, an arrival due before it still starts if it is late
+			// by at most lateTolerance (every generator is a little behind
+			// at any moment, the end's included); the backlog later than
+			// that can no longer start on time and is dropped as behind,
+			// in one step.
+			if now.After(end) && at.Before(end) && now.Sub(at) > lateTolerance {
+				if tooLate := Due(e.sched, e.arrivals, now.Sub(start)-lateTolerance); tooLate > i {
+					e.droppedBehind.Add(tooLate - i)
+					i = tooLate - 1 // the loop's i++ makes it the first in time
+					continue
+				}
 			}
 			select {
 			case <-ctx.Done():
@@ -339,6 +349,12 @@ func (e *Executor) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// lateTolerance is how late an arrival may start once its schedule has
+// ended: a scheduler a few milliseconds behind at the end would otherwise
+// drop the last milliseconds' arrivals, which no generator can avoid; one
+// further behind than this has fallen behind, and its backlog is dropped.
+const lateTolerance = 100 * time.Millisecond
+
 // maxHandoff bounds the hand-off buffer, so that a huge maxVUs does not
 // allocate a huge channel up front.
 const maxHandoff = 1 << 16
@@ -380,7 +396,7 @@ func (p *vuPool) dispatch(at time.Time) (started bool) {
 		p.idle.Add(-1)
 		p.work <- at // a claimed VU takes it
 	case p.allocated < p.maxVUs:
-		p.spawn(at, true)
+		p.spawn(at)
 	default:
 		p.e.droppedNoVU.Add(1)
 		return false
@@ -388,29 +404,24 @@ func (p *vuPool) dispatch(at time.Time) (started bool) {
 	return true
 }
 
-// spawn starts one VU, running the arrival at first when has is set and
-// counting it idle otherwise.
-func (p *vuPool) spawn(first time.Time, has bool) {
+// spawn starts one VU for the arrival at first.
+func (p *vuPool) spawn(first time.Time) {
 	p.allocated++
 	p.e.allocatedVUs.Add(1)
-	if !has {
-		p.idle.Add(1)
-	}
 	p.wg.Add(1)
-	go p.loop(first, has)
+	go p.loop(first)
 }
 
 // close tells the VUs no more arrivals come: idle ones exit now, busy ones
 // after their iteration.
 func (p *vuPool) close() { close(p.work) }
 
-// loop is a VU: it runs iterations until work is closed.
-func (p *vuPool) loop(first time.Time, has bool) {
+// loop is a VU: it runs its first iteration, then the arrivals handed to
+// it, until work is closed.
+func (p *vuPool) loop(first time.Time) {
 	defer p.wg.Done()
-	if has {
-		p.iterate(first)
-		p.idle.Add(1)
-	}
+	p.iterate(first)
+	p.idle.Add(1)
 	for at := range p.work {
 		p.iterate(at)
 		p.idle.Add(1)
