@@ -127,7 +127,6 @@ type Outcome struct {
 const (
 	execOptimize, execCoordinate = record.ExecOptimize, record.ExecCoordinate
 	intervalFile, summaryFile    = "intervals.ndjson", "summary.json"
-	defaultMaxConnsPerHost       = 256
 )
 
 // Thresholds returns the run's thresholds (record.Thresholds); a problem

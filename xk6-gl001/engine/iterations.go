@@ -126,8 +126,10 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 	if c, ok := configs[execOptimize]; ok {
 		start := time.Now()
 		opt := &client.Optimizer{
-			URL:  target + r.o.Profile.Paths.Optimize,
-			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(min(c.MaxVUs, defaultMaxConnsPerHost))),
+			URL: target + r.o.Profile.Paths.Optimize,
+			// As many idle connections as VUs, so a burst past some smaller
+			// cap does not dial new connections and close them after.
+			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(max(c.MaxVUs, c.PreAllocatedVUs))),
 			// The fleet's simulated day starts at its DefaultStart and
 			// advances in real time, so demand moves during the run.
 			Fleet: f, Clock: func(now time.Time) time.Time { return fleet.DefaultStart.Add(now.Sub(start)) },
