@@ -36,7 +36,7 @@
 #   OUT=dir              where every tool's output is kept (default results/bench-peers-<UTC time>)
 #   BENCH_PEERS_STRICT=1 exit 1 when a goal is missed (default: exit 0 whatever the goals)
 #
-# Needs go, jq, curl and timeout. All traffic goes to 127.0.0.1. Every wait and loop is bounded; child
+# Needs go, jq (installed with apt-get when missing and root), curl and timeout. All traffic goes to 127.0.0.1. Every wait and loop is bounded; child
 # processes are stopped on exit.
 set -euo pipefail
 
@@ -72,7 +72,16 @@ whole SEARCH_STEPS "$SEARCH_STEPS"
 whole WRK_CONNECTIONS "$WRK_CONNECTIONS"
 ((RATE <= GL001_MAX_RATE)) || die "RATE=$RATE: gl001 scenarios allow at most $GL001_MAX_RATE requests/s"
 ((SEARCH_MAX <= GL001_MAX_RATE)) || die "SEARCH_MAX=$SEARCH_MAX: gl001 scenarios allow at most $GL001_MAX_RATE requests/s"
-command -v jq >/dev/null || die "jq is needed to read the tools' JSON reports (Debian: apt-get install jq)"
+# jq reads the tools' JSON reports; on a Debian machine where this runs as
+# root (CI, these sandboxes) it is installed here, elsewhere asked for.
+if ! command -v jq >/dev/null; then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		note "installing jq (apt-get)"
+		{ apt-get update -qq && apt-get install -y -qq jq; } >/dev/null 2>&1 || die "apt-get could not install jq; install it and try again"
+	else
+		die "jq is needed to read the tools' JSON reports (Debian: apt-get install jq)"
+	fi
+fi
 command -v timeout >/dev/null || die "timeout (coreutils) is needed to bound each tool's run"
 
 # field FILE FILTER prints a jq filter's value from FILE, 0 when the file
