@@ -11,7 +11,6 @@ import (
 	"github.com/greenlang/gl001/reports/decision"
 	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/reports/triggers"
-	"github.com/greenlang/gl001/simulator/cgroup"
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 )
 
@@ -31,9 +30,6 @@ func TestOneReplicaAt100mReadsMasterCPUCritical(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a load test against a replica process")
 	}
-	if h := cgroup.Detect(""); h.Version == 0 || os.Geteuid() != 0 {
-		t.Skipf("this host cannot enforce a CPU limit (cgroup version %d, euid %d): %s", h.Version, os.Geteuid(), h.Reason)
-	}
 	dir := t.TempDir()
 	out, err := engine.Run(t.Context(), engine.Options{
 		Scenario: scenario(t, saturating), ScenarioFile: "saturating.json", OutDir: dir, Logger: quiet,
@@ -51,6 +47,10 @@ func TestOneReplicaAt100mReadsMasterCPUCritical(t *testing.T) {
 	}
 
 	lim := rep.Observed.Limits
+	if strings.HasPrefix(lim.Source, "not enforced") {
+		// The stand-in says why, in its own words (no writable cgroup).
+		t.Skipf("this host cannot enforce a CPU limit: %s", lim.Source)
+	}
 	if lim.CPULimitMillicores == nil || *lim.CPULimitMillicores != 100 || (lim.Source != "cgroup-v1" && lim.Source != "cgroup-v2") {
 		t.Fatalf("limits %+v: want the enforced 100m", lim)
 	}
