@@ -123,6 +123,13 @@ func TestVerdict(t *testing.T) {
 			f.harness = func(int) *record.Harness { cpu := 1950.0; return &record.Harness{CPUMillicores: &cpu, CPUCores: 2} }
 			return f
 		}, want: report.Warning, because: "the load generator itself peaked at 97.5% of its 2 cores"},
+		// A dead target refuses every request in a millisecond: that is
+		// no orchestration latency, and the run fails on its errors.
+		{name: "a target that answers nothing fails", fleet: func() fleet {
+			f := healthyFleet()
+			f.optimizeFailedN = f.optimizeN
+			return f
+		}, want: report.Fail, because: "threshold gl001_optimize_failed rate<0.01 failed (observed 1)"},
 		{name: "a threshold without data warns", fleet: healthyFleet,
 			run: func(r *runlog.Run) {
 				r.Meta.Scenario.Thresholds = json.RawMessage(`{"gl001_optimize_duration{status:200}": ["p(95)<1"]}`)
@@ -603,4 +610,31 @@ func deref(p *int) any {
 		return "keep"
 	}
 	return *p
+}
+
+// The Orchestration Latency row reads the requests that succeeded: a
+// refusal is fast, and counted in it, a target refusing half the requests
+// would look faster than a healthy one.
+func TestLatencyIsOfAnsweredRequests(t *testing.T) {
+	latency := func(f fleet) report.Trigger {
+		t.Helper()
+		for _, tr := range report.Evaluate(f.run(t), report.Options{Workers: ptr(4)}).Triggers {
+			if tr.Metric == "orchestration_latency_p95_seconds" {
+				return tr
+			}
+		}
+		t.Fatal("no latency row")
+		return report.Trigger{}
+	}
+	healthy := latency(healthyFleet())
+	half := healthyFleet()
+	half.optimizeFailedN = 50
+	if got := latency(half); got.Value == nil || *got.Value < *healthy.Value*0.9 || !strings.Contains(got.Basis, "over 50 answered requests (of 100)") {
+		t.Errorf("half refused: %v (%s), healthy %v", got.Value, got.Basis, *healthy.Value)
+	}
+	none := healthyFleet()
+	none.optimizeFailedN = none.optimizeN
+	if got := latency(none); got.Level != triggers.NotObserved || got.NotObservedReason != "none of the 100 optimization requests succeeded" {
+		t.Errorf("all refused: %v %q, want not observed", got.Level, got.NotObservedReason)
+	}
 }

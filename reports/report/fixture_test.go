@@ -51,7 +51,7 @@ func TestFixtureWithoutSamples(t *testing.T) {
 			t.Errorf("%s = %v, want %v", tr.Metric, tr.Level, levels[tr.Metric])
 		}
 	}
-	if len(r.Thresholds) != 3 || r.ThresholdsError != "" {
+	if len(r.Thresholds) != 4 || r.ThresholdsError != "" {
 		t.Errorf("thresholds %+v, error %q", r.Thresholds, r.ThresholdsError)
 	}
 	for _, th := range r.Thresholds {

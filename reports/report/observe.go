@@ -86,7 +86,11 @@ type Observed struct {
 	BusTransitP95MS *float64 `json:"bus_transit_p95_ms"`
 
 	// From the run's totals.
-	OptimizeRequests           int64    `json:"optimize_requests"`
+	OptimizeRequests int64 `json:"optimize_requests"`
+	// AnsweredRequests are the optimizations that succeeded, whose
+	// latency LatencyP95Seconds is (LatencyBasis names the metric read).
+	AnsweredRequests           int64    `json:"answered_requests"`
+	LatencyBasis               string   `json:"latency_basis,omitempty"`
 	Coordinations              int64    `json:"coordinations"`
 	LatencyP95Seconds          *float64 `json:"latency_p95_seconds"`
 	CoordinationErrorPercent   *float64 `json:"coordination_error_percent"`
@@ -497,8 +501,19 @@ func observe(run *runlog.Run, opts Options) observation {
 
 	if s := run.Totals[record.MetricOptimizeDuration]; s != nil && s.Count() > 0 {
 		o.OptimizeRequests = s.Count()
-		if v, ok := s.Aggregate("p(95)"); ok {
-			o.LatencyP95Seconds = ptr(round(v/1000, 3))
+		// The latency of the answers that succeeded: a failure's time says
+		// how fast the target refused, not how fast it orchestrates. A run
+		// recorded before gl001 kept that submetric reads every request.
+		lat, basis := run.Totals[record.AnsweredKey], record.AnsweredKey
+		if lat == nil && !declares(run, record.AnsweredKey) {
+			lat, basis = s, record.MetricOptimizeDuration
+		}
+		o.LatencyBasis = basis
+		if lat != nil && lat.Count() > 0 {
+			o.AnsweredRequests = lat.Count()
+			if v, ok := lat.Aggregate("p(95)"); ok {
+				o.LatencyP95Seconds = ptr(round(v/1000, 3))
+			}
 		}
 	}
 	if s := run.Totals[record.MetricCoordinationFailed]; s != nil && s.Count() > 0 {
@@ -534,6 +549,16 @@ func (o *observation) observeHarness(h *record.Harness) {
 	if o.HarnessGoroutinesPeak == nil || h.Goroutines > *o.HarnessGoroutinesPeak {
 		o.HarnessGoroutinesPeak = ptr(h.Goroutines)
 	}
+}
+
+// declares reports whether the run's header declares the metric name.
+func declares(run *runlog.Run, name string) bool {
+	for _, m := range run.Header.Metrics {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // p95 is the nearest-rank 95th percentile: the value of rank ⌈0.95·n⌉

@@ -46,12 +46,15 @@ type fleet struct {
 	cpuLimit, memLimit int
 	limitSource        string
 
-	optimizeMS   func(k int) float64 // per request; requests = optimizeN
-	optimizeN    int
-	heatMS       func(k int) float64
-	coordN       int
-	coordFailedN int
-	executors    map[string]record.Executor
+	optimizeMS func(k int) float64 // per request; requests = optimizeN
+	optimizeN  int
+	// optimizeFailedN of the requests failed, fast (1 ms, a refusal),
+	// and are not in the answered latency.
+	optimizeFailedN int
+	heatMS          func(k int) float64
+	coordN          int
+	coordFailedN    int
+	executors       map[string]record.Executor
 	// scheduleLagMS are each executor's schedule lag samples, ms.
 	scheduleLagMS map[string][]float64
 	// harness gives the generator's own reading in interval i; nil: none.
@@ -198,6 +201,8 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 			{Name: record.MetricOptimizeDuration, Type: metrics.Trend, Contains: metrics.Time},
 			{Name: record.MetricHeatOptimizationDuration, Type: metrics.Trend, Contains: metrics.Time},
 			{Name: record.MetricCoordinationFailed, Type: metrics.Rate, Contains: metrics.Default},
+			{Name: record.MetricOptimizeFailed, Type: metrics.Rate, Contains: metrics.Default},
+			{Name: record.AnsweredKey, Type: metrics.Trend, Contains: metrics.Time},
 		}},
 		Meta: record.Meta{
 			Scenario: sc, ScenarioFile: f.name + ".json", Plan: sc.Plan(), Prediction: pred,
@@ -259,14 +264,29 @@ func (f fleet) run(t testing.TB) *runlog.Run {
 	run.Totals = map[string]*metrics.Sink{}
 	if f.optimizeN > 0 {
 		lat := metrics.NewSink(metrics.Trend, metrics.Time)
+		answered := metrics.NewSink(metrics.Trend, metrics.Time)
 		heat := metrics.NewSink(metrics.Trend, metrics.Time)
+		failed := metrics.NewSink(metrics.Rate, metrics.Default)
 		for k := range f.optimizeN {
+			if k < f.optimizeFailedN {
+				lat.Add(1)
+				failed.Add(1)
+				continue
+			}
 			lat.Add(f.optimizeMS(k))
+			answered.Add(f.optimizeMS(k))
 			heat.Add(f.heatMS(k))
+			failed.Add(0)
 		}
-		lat.Duration, heat.Duration = d, d
+		lat.Duration, answered.Duration, heat.Duration, failed.Duration = d, d, d, d
 		run.Totals[record.MetricOptimizeDuration] = lat
-		run.Totals[record.MetricHeatOptimizationDuration] = heat
+		run.Totals[record.MetricOptimizeFailed] = failed
+		if answered.Count() > 0 {
+			run.Totals[record.AnsweredKey] = answered
+		}
+		if heat.Count() > 0 {
+			run.Totals[record.MetricHeatOptimizationDuration] = heat
+		}
 	}
 	if f.coordN > 0 {
 		failed := metrics.NewSink(metrics.Rate, metrics.Default)

@@ -133,8 +133,8 @@ func triggerRows(o observation, in triggers.Observation, pred capacity.Predictio
 			t.Basis = fmt.Sprintf("p95 over%s intervals of the mean over replicas of memory use, %% of %s",
 				count(o.ReplicaIntervals), o.limitBasis(o.Limits.MemoryLimitMiB, o.Limits.MemoryNotEnforced, "Mi"))
 		case "orchestration_latency_p95_seconds":
-			t.Basis = fmt.Sprintf("p95 of gl001_optimize_duration over%s requests, client side, from the scheduled start",
-				count(o.OptimizeRequests))
+			t.Basis = fmt.Sprintf("p95 of %s over%s answered requests (of%s), client side, from the scheduled start",
+				o.LatencyBasis, count(o.AnsweredRequests), count(o.OptimizeRequests))
 		case "agent_coordination_error_percent":
 			t.Basis = fmt.Sprintf("gl001_coordination_failed rate over%s coordinations", count(o.Coordinations))
 		case "db_connections_percent":
@@ -249,6 +249,8 @@ func (t *Trigger) notObservedWhy(o observation) string {
 		return "no sampler readings in the run"
 	case t.Sampler != "":
 		return fmt.Sprintf("the %s sampler did not run", t.Sampler)
+	case t.Metric == "orchestration_latency_p95_seconds" && o.OptimizeRequests > 0:
+		return fmt.Sprintf("none of the %d optimization requests succeeded", o.OptimizeRequests)
 	case t.Metric == "orchestration_latency_p95_seconds":
 		return "no optimization request completed"
 	case t.Metric == "agent_coordination_error_percent":

@@ -146,8 +146,8 @@ func (r Report) comparisonSection() section {
 	}
 
 	items := []string{
-		"Orchestration latency p95 (client side, gl001_optimize_duration): " + optText(o.LatencyP95Seconds, func(v float64) string {
-			return num(v, 3) + " s over " + plural(o.OptimizeRequests, "request")
+		"Orchestration latency p95 (client side, of the answered requests): " + optText(o.LatencyP95Seconds, func(v float64) string {
+			return fmt.Sprintf("%s s over %s answered of %s", num(v, 3), inum(o.AnsweredRequests), plural(o.OptimizeRequests, "request"))
 		}),
 		"Agent coordination errors (gl001_coordination_failed): " + optText(o.CoordinationErrorPercent, func(v float64) string {
 			return num(v, 2) + "% of " + plural(o.Coordinations, "coordination")

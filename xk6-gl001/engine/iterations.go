@@ -76,12 +76,16 @@ func (s submetric) matches(t tags) bool {
 // declareSubmetrics registers a metric for every thresholded submetric
 // key, as written, so that thresholds, intervals.ndjson and the report
 // find it under the key the user wrote (keys were validated with the
-// set), and each executor's schedule lag, which the report reads.
+// set), and what the report reads besides: each executor's schedule lag,
+// and the latency of the optimizations that succeeded.
 func (r *run) declareSubmetrics() {
 	r.subs = map[string][]submetric{}
 	keys := r.th.Names()
 	for _, e := range r.execs {
 		keys = append(keys, record.ScheduleLagKey(e.Name()))
+		if e.Name() == execOptimize {
+			keys = append(keys, record.AnsweredKey)
+		}
 	}
 	for _, key := range keys {
 		if r.reg.Lookup(key) != nil {

@@ -77,6 +77,12 @@ func ScheduleLagKey(exec string) string {
 	return MetricScheduleLag + "{" + TagScenario + ":" + exec + "}"
 }
 
+// AnsweredKey is the submetric of MetricOptimizeDuration every run records
+// for the requests that succeeded: the orchestration latency the guide's
+// row reads. A refused connection fails in a millisecond, and counted in
+// the latency it would make a dead target look fast.
+const AnsweredKey = MetricOptimizeDuration + "{" + TagExpectedResponse + ":true}"
+
 // MetricSpec is one metric a run records: its name, k6 type and value type.
 type MetricSpec struct {
 	Name     string

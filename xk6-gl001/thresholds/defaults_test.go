@@ -13,6 +13,7 @@ func TestDefaults(t *testing.T) {
 		"gl001_optimize_duration":          {"p(95)<2000"},
 		"gl001_coordination_failed":        {"rate<0.01"},
 		"gl001_heat_optimization_duration": {"p(95)<2000"},
+		"gl001_optimize_failed":            {"rate<0.01"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("Defaults() has %d metrics, want %d: %v", len(got), len(want), got.Names())
@@ -33,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		"gl001_optimize_duration":          thresholds.Trend,
 		"gl001_coordination_failed":        thresholds.Rate,
 		"gl001_heat_optimization_duration": thresholds.Trend,
+		"gl001_optimize_failed":            thresholds.Rate,
 	}
 	if err := got.Validate(types); err != nil {
 		t.Errorf("Defaults() do not validate: %v", err)
@@ -55,21 +57,25 @@ func TestMerge(t *testing.T) {
 			"gl001_coordination_failed":        {"rate<0.01"},
 			"gl001_heat_optimization_duration": {"p(95)<2000"},
 			"gl001_optimize_duration":          {"p(95)<2000"},
+			"gl001_optimize_failed":            {"rate<0.01"},
 		}},
 		{"user list replaces the default's", `{"gl001_optimize_duration": ["p(99)<3000", "avg<800"]}`, map[string][]string{
 			"gl001_coordination_failed":        {"rate<0.01"},
 			"gl001_heat_optimization_duration": {"p(95)<2000"},
 			"gl001_optimize_duration":          {"p(99)<3000", "avg<800"},
+			"gl001_optimize_failed":            {"rate<0.01"},
 		}},
 		{"empty list switches a default off", `{"gl001_coordination_failed": []}`, map[string][]string{
 			"gl001_coordination_failed":        {},
 			"gl001_heat_optimization_duration": {"p(95)<2000"},
 			"gl001_optimize_duration":          {"p(95)<2000"},
+			"gl001_optimize_failed":            {"rate<0.01"},
 		}},
 		{"submetric adds, base default stays", `{"gl001_optimize_duration{plant:p1}": ["p(95)<1000"], "other": ["count>0"]}`, map[string][]string{
 			"gl001_coordination_failed":         {"rate<0.01"},
 			"gl001_heat_optimization_duration":  {"p(95)<2000"},
 			"gl001_optimize_duration":           {"p(95)<2000"},
+			"gl001_optimize_failed":             {"rate<0.01"},
 			"gl001_optimize_duration{plant:p1}": {"p(95)<1000"},
 			"other":                             {"count>0"},
 		}},

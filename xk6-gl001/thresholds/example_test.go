@@ -27,6 +27,7 @@ func Example() {
 		"gl001_optimize_duration":          thresholds.Trend,
 		"gl001_coordination_failed":        thresholds.Rate,
 		"gl001_heat_optimization_duration": thresholds.Trend,
+		"gl001_optimize_failed":            thresholds.Rate,
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -37,6 +38,7 @@ func Example() {
 	measured := map[string]map[string]float64{
 		"gl001_optimize_duration":   {"p(95)": 1234.5, "p(99)": 3100},
 		"gl001_coordination_failed": {"rate": 0.004},
+		"gl001_optimize_failed":     {"rate": 0},
 	}
 	sinks := map[string]thresholds.Source{}
 	for name, values := range measured {
@@ -64,8 +66,9 @@ func Example() {
 	// ? gl001_heat_optimization_duration p(95)<2000 (no data: no sample was recorded, so not verified)
 	// ✓ gl001_optimize_duration p(95)<2000 (observed 1234.5)
 	// ✗ gl001_optimize_duration p(99) < 3000 (observed 3100)
+	// ✓ gl001_optimize_failed rate<0.01 (observed 0)
 	// passed: false
-	// {"gl001_coordination_failed":{"rate<0.01":{"ok":true}},"gl001_heat_optimization_duration":{"p(95)<2000":{"ok":false,"no_data":true}},"gl001_optimize_duration":{"p(95)<2000":{"ok":true},"p(99) < 3000":{"ok":false}}}
+	// {"gl001_coordination_failed":{"rate<0.01":{"ok":true}},"gl001_heat_optimization_duration":{"p(95)<2000":{"ok":false,"no_data":true}},"gl001_optimize_duration":{"p(95)<2000":{"ok":true},"p(99) < 3000":{"ok":false}},"gl001_optimize_failed":{"rate<0.01":{"ok":true}}}
 }
 
 func ExampleParse() {
