@@ -71,8 +71,11 @@ and with --out json=FILE, k6's --out json lines.
 
 Thresholds default to the guide's triggers table:
   gl001_optimize_duration p(95)<2000, gl001_coordination_failed rate<0.01,
-  gl001_heat_optimization_duration p(95)<2000
-and the scenario's "thresholds" map (k6 syntax) replaces them per metric.
+  gl001_heat_optimization_duration p(95)<2000, gl001_optimize_failed rate<0.01
+(each only for traffic the scenario sends), and the scenario's "thresholds"
+map (k6 syntax) replaces them per metric. A submetric such as
+gl001_optimize_duration{status:200} is judged on the matching samples; a
+threshold that sees no sample is "no data" and does not pass.
 
 Ctrl-C stops gracefully and still writes the summary, marked not complete;
 a second Ctrl-C stops at once.

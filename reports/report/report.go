@@ -29,8 +29,10 @@
 //     sustained use ("if consistently >80%") and one 1-second interval of a
 //     garbage collection should not make a run critical; p95 is the
 //     nearest-rank value (rank ⌈0.95·n⌉ of n sorted intervals).
-//   - orchestration latency p95 is the client-side gl001_optimize_duration
-//     p95 over the run, measured from the scheduled start, ms → s.
+//   - orchestration latency p95 is the client-side p95 over the run of
+//     the requests that succeeded (gl001_optimize_duration
+//     {expected_response:true}), measured from the scheduled start, ms →
+//     s; a refusal is fast and says nothing of orchestration.
 //   - agent coordination errors % is the gl001_coordination_failed rate ×
 //     100.
 //   - database connections % is the highest in-use share of the pool in
