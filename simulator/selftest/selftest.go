@@ -94,6 +94,7 @@ func (r *Runner) Start(body []byte, api string, brokers []string) (string, error
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return "", fmt.Errorf("starting %s run: %w", exe, err)
