@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
 	"syscall"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/orchestrator"
 	"github.com/greenlang/gl001/simulator/supervisor"
 )

@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"encoding/json"
-	"github.com/greenlang/gl001/simulator/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/supervisor"
 )
 

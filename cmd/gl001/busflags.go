@@ -1,10 +1,11 @@
 package main
 
 import (
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"os"
 
 	"github.com/spf13/pflag"
+
+	"github.com/greenlang/gl001/deploy/kafkabus"
 )
 
 // addBusFlags declares the flags that reach the user's Kafka over TLS

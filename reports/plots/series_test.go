@@ -5,8 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/greenlang/gl001/xk6-gl001/record"
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 func TestSegments(t *testing.T) {

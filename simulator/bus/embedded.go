@@ -4,12 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"net"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/greenlang/gl001/deploy/kafkabus"
 )
 
 // EmbeddedOptions configure the in-process broker. The zero value is one

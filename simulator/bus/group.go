@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"net"
 	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/greenlang/gl001/deploy/kafkabus"
 )
 
 // GroupState is what WaitGroupStable last saw of a consumer group.

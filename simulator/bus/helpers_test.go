@@ -2,11 +2,11 @@ package bus
 
 import (
 	"context"
-	"github.com/greenlang/gl001/deploy/kafkabus/kafkatest"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/greenlang/gl001/deploy/kafkabus/kafkatest"
 )
 
 // startBroker starts an embedded broker that the test closes.
@@ -23,16 +23,7 @@ func startBroker(t testing.TB, opts EmbeddedOptions) *Embedded {
 }
 
 // testLogger logs warnings and worse through t.Log.
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
+func testLogger(t testing.TB) *slog.Logger { return kafkatest.Logger(t) }
 
 // waitNoOwnGoroutines fails t if goroutines of kafka-go or this package are
 // still running after a generous bound.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/api"
 )
 

@@ -3,7 +3,6 @@ package bus
 import (
 	"context"
 	"encoding/json"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/api"
 )
 

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/greenlang/gl001/deploy/kafkabus"
 )
 
 // topicPollInterval is how often EnsureTopics re-reads metadata while it

@@ -1,7 +1,6 @@
 package orchestrator
 
 import (
-	"github.com/greenlang/gl001/simulator/api"
 	"math"
 	"sync"
 	"time"
@@ -9,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // metrics are one replica's measurements. Every figure the replica reports,

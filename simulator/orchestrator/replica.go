@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"log/slog"
 	"math"
 	"net"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/deploy/procfs"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/bus"

@@ -3,7 +3,6 @@ package selftest_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/greenlang/gl001/simulator/api"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/simulator"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/selftest"
 	"github.com/greenlang/gl001/xk6-gl001/testbin"
 )

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/simulator/api"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // Supervisor runs a fixed set of replica processes, restarting any that

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
 )

@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/bus"
 	"github.com/greenlang/gl001/simulator/dbpool"

@@ -1,12 +1,13 @@
 package engine
 
 import (
-	"github.com/greenlang/gl001/xk6-gl001/record"
 	"net"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // newHarnessMetrics serves the run's live figures in Prometheus format, so

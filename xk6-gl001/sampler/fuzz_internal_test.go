@@ -3,12 +3,13 @@ package sampler
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/greenlang/gl001/simulator/api"
 	"math"
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // Whatever an orchestrator answers, a decoded pool encodes as JSON (no

@@ -2,9 +2,7 @@ package sampler
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"slices"
 	"sort"
 	"sync"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/api"
 )
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/greenlang/gl001/xk6-gl001/k6duration"
 	"math"
 	"slices"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/greenlang/gl001/xk6-gl001/k6duration"
 )
 
 // Threshold is one threshold on a metric: an expression and k6's abort

@@ -1,14 +1,27 @@
-// Package kafkatest holds what the tests of the Kafka code share: a check
-// that a test left no goroutine of kafka-go, or of the package under
-// test, behind.
+// Package kafkatest holds what the tests of the Kafka code share: a logger
+// into the test's log, and a check that a test left no goroutine of
+// kafka-go, or of the package under test, behind.
 package kafkatest
 
 import (
+	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
+
+// Logger logs warnings and worse through t.Log.
+func Logger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // WaitNoGoroutines fails t if goroutines running kafka-go, or code whose
 // stack mentions one of packages (e.g. "gl001/simulator/bus."), are still
