@@ -30,38 +30,42 @@ var ErrClosed = errors.New("json output closed")
 //
 // A JSONOutput is safe for concurrent use and adds no lock shared by every
 // recording goroutine: Point lines are encoded into one of a fixed set of
-// shard buffers (picked per P, as Registry does), which are written out
-// when one passes shardBytes and at every Flush. So memory is bounded by
-// the shards, whatever the run's length; a metric's Metric line comes
-// before its Point lines; Point lines from one goroutine keep their order,
-// and lines from different goroutines may interleave out of time order,
-// as k6's own output's do. Flush (call it each interval) or Close writes
+// shard buffers (picked per P, as Registry does), each line stamped with a
+// sequence number. When a shard passes shardBytes, and at every Flush, all
+// shards are taken at once and written out merged by that number. So
+// memory is bounded by the shards, whatever the run's length; a metric's
+// Metric line comes before its Point lines; the lines of one goroutine keep
+// its order, and lines from different goroutines keep the order in which
+// their Adds took their numbers (not time order: k6's own output may
+// interleave too). Flush (call it each interval) or Close writes
 // everything out.
 type JSONOutput struct {
 	shards []jsonShard
 	pick   sync.Pool     // of *jsonShard
 	next   atomic.Uint32 // round robin for pick.New
+	seq    atomic.Uint64 // numbers Point lines, in the order their Adds took them
 	seen   sync.Map      // metric name → true once its Metric line is out
 
 	mu         sync.Mutex // guards the fields below; held while writing to w
 	bw         *bufio.Writer
+	spare      []jsonShard // emptied buffers a drain swaps into the shards
 	closers    []io.Closer // closed in order by Close
 	thresholds map[string][]string
 	err        error // sticky
 }
 
-// jsonShard buffers encoded Point lines.
+// jsonShard buffers encoded Point lines: line i is buf[ends[i-1]:ends[i]]
+// and has sequence number seqs[i], ascending within the shard.
 type jsonShard struct {
-	mu  sync.Mutex
-	buf []byte
-	_   [40]byte // keeps two shards' locks off one cache line
+	mu   sync.Mutex
+	buf  []byte
+	ends []int
+	seqs []uint64
+	_    [40]byte // keeps two shards' locks off one cache line
 }
 
-// shardBytes is how much a shard buffers before its adder writes it out.
+// shardBytes is how much a shard buffers before its adder drains them all.
 const shardBytes = 64 << 10
-
-// shardBuffers recycles the buffers shards swap out when full.
-var shardBuffers = sync.Pool{New: func() any { b := make([]byte, 0, shardBytes+4<<10); return &b }}
 
 // Tag is one tag of a Point line.
 type Tag struct{ Key, Value string }
@@ -114,6 +118,10 @@ func (o *JSONOutput) Add(m *Metric, t time.Time, value float64, tags []Tag) erro
 	}
 	sh := o.pick.Get().(*jsonShard)
 	sh.mu.Lock()
+	// The number is taken under the shard's lock, so a shard's lines are
+	// in ascending order, and after this goroutine's previous Add
+	// returned, so its lines are too.
+	seq := o.seq.Add(1)
 	b := sh.buf
 	b = append(b, `{"type":"Point","data":{"time":"`...)
 	b = t.AppendFormat(b, time.RFC3339Nano)
@@ -131,21 +139,18 @@ func (o *JSONOutput) Add(m *Metric, t time.Time, value float64, tags []Tag) erro
 	b = append(b, `}},"metric":`...)
 	b = appendJSONString(b, m.Name)
 	b = append(b, "}\n"...)
-	var full *[]byte
-	if len(b) >= shardBytes {
-		lines := b
-		full = &lines
-		b = (*shardBuffers.Get().(*[]byte))[:0]
-	}
 	sh.buf = b
+	sh.ends = append(sh.ends, len(b))
+	sh.seqs = append(sh.seqs, seq)
+	full := len(b) >= shardBytes
 	sh.mu.Unlock()
 	o.pick.Put(sh)
-	if full != nil {
-		err := o.write(*full)
-		shardBuffers.Put(full)
-		return err
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if full {
+		o.drain()
 	}
-	return o.status()
+	return o.err
 }
 
 // AddMap is Add with the tags as a map, written in key order.
@@ -196,38 +201,46 @@ func (o *JSONOutput) metricLine(m *Metric) error {
 	return nil
 }
 
-// write writes one shard's lines.
-func (o *JSONOutput) write(b []byte) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.err != nil {
-		return o.err
-	}
-	if _, err := o.bw.Write(b); err != nil {
-		o.err = fmt.Errorf("json output: %w", err)
-	}
-	return o.err
-}
-
-func (o *JSONOutput) status() error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.err
-}
-
-// drain writes every shard's lines to bw. The caller holds o.mu.
+// drain writes every shard's lines to bw, merged in sequence order. It
+// takes every shard at once, so no line numbered after one it writes can
+// be left behind for the next drain. The caller holds o.mu.
 func (o *JSONOutput) drain() {
+	if o.spare == nil {
+		o.spare = make([]jsonShard, len(o.shards))
+	}
+	taken := o.spare
 	for i := range o.shards {
-		sh := &o.shards[i]
-		sh.mu.Lock()
-		b := sh.buf
-		sh.buf = nil
-		sh.mu.Unlock()
-		if len(b) > 0 && o.err == nil {
-			if _, err := o.bw.Write(b); err != nil {
-				o.err = fmt.Errorf("json output: %w", err)
+		o.shards[i].mu.Lock()
+	}
+	for i := range o.shards {
+		sh, t := &o.shards[i], &taken[i]
+		sh.buf, t.buf = t.buf[:0], sh.buf
+		sh.ends, t.ends = t.ends[:0], sh.ends
+		sh.seqs, t.seqs = t.seqs[:0], sh.seqs
+	}
+	for i := range o.shards {
+		o.shards[i].mu.Unlock()
+	}
+	next := make([]int, len(taken)) // each shard's next line
+	for o.err == nil {
+		min := -1
+		for i := range taken {
+			if next[i] < len(taken[i].seqs) && (min < 0 || taken[i].seqs[next[i]] < taken[min].seqs[next[min]]) {
+				min = i
 			}
 		}
+		if min < 0 {
+			return
+		}
+		sh, n := &taken[min], next[min]
+		start := 0
+		if n > 0 {
+			start = sh.ends[n-1]
+		}
+		if _, err := o.bw.Write(sh.buf[start:sh.ends[n]]); err != nil {
+			o.err = fmt.Errorf("json output: %w", err)
+		}
+		next[min]++
 	}
 }
 

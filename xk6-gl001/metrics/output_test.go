@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -197,18 +198,79 @@ func TestJSONOutputConcurrent(t *testing.T) {
 	}
 	sc := bufio.NewScanner(zr)
 	metricLines, pointLines := 0, 0
+	last := []int{-1, -1, -1, -1} // each worker's last point seen
 	for sc.Scan() {
 		switch {
 		case strings.HasPrefix(sc.Text(), `{"type":"Metric"`):
 			metricLines++
 		case strings.HasPrefix(sc.Text(), `{"type":"Point"`):
 			pointLines++
+			var l struct{ Data struct{ Value float64 } }
+			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+				t.Fatal(err)
+			}
+			w, i := int(l.Data.Value)/1000, int(l.Data.Value)%1000
+			if i != last[w]+1 {
+				t.Errorf("worker %d: point %d follows %d", w, i, last[w])
+			}
+			last[w] = i
 		default:
 			t.Errorf("torn line %q", sc.Text())
 		}
 	}
 	if metricLines != 1 || pointLines != 1000 {
 		t.Errorf("%d Metric lines and %d Point lines, want 1 and 1000", metricLines, pointLines)
+	}
+}
+
+// TestJSONOutputKeepsOneGoroutinesOrder adds from one goroutine while a
+// garbage collection now and then empties the shard pool, so its Adds land
+// in different shards, and some shards fill and drain early; the Point
+// lines still come out in the order they were added. (Before the lines
+// were numbered, a shard drained in shard order, and the golden file
+// failed on a cold cache.)
+func TestJSONOutputKeepsOneGoroutinesOrder(t *testing.T) {
+	r := metrics.NewRegistry(t0)
+	m := declare(r)
+	var buf bytes.Buffer
+	o := metrics.NewJSONOutput(&buf)
+	const n = 20000 // about 2.5 MB: shards fill and drain mid-run
+	for i := range n {
+		if i%97 == 0 {
+			runtime.GC()
+		}
+		if err := o.Add(m.optimize, t0, float64(i), []metrics.Tag{{Key: "pad", Value: strings.Repeat("x", 40)}}); err != nil {
+			t.Fatal(err)
+		}
+		if i == n/2 {
+			if err := o.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := 0.0
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		var l struct {
+			Type string
+			Data struct{ Value float64 }
+		}
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Type != "Point" {
+			continue
+		}
+		if l.Data.Value != want {
+			t.Fatalf("Point line %v came where %v was due", l.Data.Value, want)
+		}
+		want++
+	}
+	if want != n {
+		t.Errorf("%v Point lines, want %d", want, n)
 	}
 }
 
