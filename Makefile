@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # The race detector needs cgo; without a C compiler the tests still run.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test vet bench bench-peers fuzz fmt clean
+.PHONY: all build run test test-js vet bench bench-peers fuzz fmt clean
 
 all: build
 
@@ -33,8 +33,14 @@ run: build
 vet:
 	$(GO) vet $(RACE) ./...
 
-test: vet
+test: vet test-js
 	$(GO) test $(RACE) ./...
+
+# The k6 module's logic and wiring under Node's own test runner (Node 20+,
+# no npm packages): k6's modules are stood in for by xk6-gl001/js/testdata.
+NODE ?= node
+test-js:
+	$(NODE) --test xk6-gl001/js/gl001.test.js
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
