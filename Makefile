@@ -38,9 +38,12 @@ test: vet test-js
 
 # The k6 module's logic and wiring under Node's own test runner (Node 20+,
 # no npm packages): k6's modules are stood in for by xk6-gl001/js/testdata.
+# Without node on PATH it says so and skips (CI has Node 20).
 NODE ?= node
 test-js:
-	$(NODE) --test xk6-gl001/js/gl001.test.js
+	@if command -v $(NODE) >/dev/null 2>&1; then \
+	  echo "$(NODE) --test xk6-gl001/js/gl001.test.js"; $(NODE) --test xk6-gl001/js/gl001.test.js; \
+	else echo "test-js: $(NODE) not found, the k6 module's tests are skipped"; fi
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
