@@ -34,6 +34,17 @@
 // coordination's ack / timeout / error / refused), replica (when the answer
 // names one), expected_response ("true" / "false"); k6 adds scenario.
 //
+// Environment (k6 run -e NAME=value):
+//   GL001_TARGET   the orchestrator's base URL (default http://127.0.0.1:8000)
+//   GL001_BRIDGE   gl001 bridge's base URL (default http://127.0.0.1:8686)
+//   GL001_TOKEN    a bearer token for the optimize requests (default none)
+//   GL001_FLEET    fleet.json to read (default ./fleet.json, beside the module)
+//   GL001_OPTIONS  options.json to read (default ./options.json)
+//
+// fleet.json carries the paths ("paths": {"optimize", "coordinate"}), the
+// sub-agents coordinate() takes in turn and the request bodies optimize()
+// takes in turn, by the scenario's iteration number.
+//
 // A request that fails is data, never an exception: a refused connection to
 // the target or the bridge is a failed sample with status "error".
 //
