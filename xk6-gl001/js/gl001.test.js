@@ -358,3 +358,9 @@ test('script.js links against gl001.js: options and the scenarios\' exec functio
   assert.equal(script.coordinate, gl001.coordinate);
   for (const s of Object.values(script.options.scenarios)) assert.equal(typeof script[s.exec], 'function', s.exec);
 });
+
+test('gl001.js imports k6\'s own modules only', () => {
+  const src = readFileSync(new URL('./gl001.js', import.meta.url), 'utf8');
+  const imports = [...src.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(imports, ['k6/data', 'k6/execution', 'k6/http', 'k6/metrics']);
+});
