@@ -44,6 +44,9 @@ type Result struct {
 	// TimedOut is set when the call failed for want of an answer in time:
 	// the request timeout passed, or no ack came within AckTimeout.
 	TimedOut bool
+	// Published is set when a coordination event reached the brokers,
+	// whatever came of its ack.
+	Published bool
 }
 
 // Optimizer posts heat-optimization requests built from the fleet model.
@@ -331,12 +334,12 @@ func (c *Coordinator) Send(ctx context.Context, ev api.CoordinationEvent, ackTim
 		return Result{Service: pub, Publish: pub, Error: "publish: " + shortError(err)}
 	}
 	if c.PublishOnly {
-		return Result{OK: true, Service: pub, Publish: pub}
+		return Result{OK: true, Service: pub, Publish: pub, Published: true}
 	}
 	wctx, cancel := context.WithTimeout(ctx, ackTimeout)
 	defer cancel()
 	ack, err := c.Acks.Wait(wctx, ev.EventID)
-	r := Result{Service: time.Since(start), Publish: pub, Replica: ack.Replica}
+	r := Result{Service: time.Since(start), Publish: pub, Replica: ack.Replica, Published: true}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 		r.Error = fmt.Sprintf("no ack within %s", ackTimeout)
