@@ -11,9 +11,9 @@
 //
 // POST /v1/coordinate, body one of
 //
-//	{}                          the next agent in turn from the bridge's fleet (fleet.NextEvent)
-//	{"agent_id":"GL-002-01-a"}  that agent's next event; an unknown id is a 400 naming it
-//	{"event":{…}}               an api.CoordinationEvent, published as given; no event_id is a 400
+//	{}                                the next agent in turn from the bridge's fleet (fleet.NextEvent)
+//	{"agent_id":"gl-003-plant-03-1"}  that agent's next event; an unknown id is a 400 naming it
+//	{"event":{…}}                     an api.CoordinationEvent, published as given; no event_id is a 400
 //
 // each with an optional "timeout_ms" (> 0, at most MaxAckTimeout) that
 // replaces the bridge's ack timeout for this event. Unknown fields are a
