@@ -177,7 +177,7 @@ func New(ctx context.Context, o Options) (*Bridge, error) {
 	if _, err := kafkabus.Partitions(sctx, b.health, o.Topic); err != nil {
 		b.closeWriter()
 		if sctx.Err() != nil || isDialError(err) {
-			return nil, fmt.Errorf("%w within %s: %w", ErrUnreachable, o.StartTimeout, err)
+			return nil, fmt.Errorf("%w (tried for up to %s): %w", ErrUnreachable, o.StartTimeout, err)
 		}
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func New(ctx context.Context, o Options) (*Bridge, error) {
 	if err != nil {
 		b.closeWriter()
 		if sctx.Err() != nil {
-			return nil, fmt.Errorf("%w within %s: %w", ErrUnreachable, o.StartTimeout, err)
+			return nil, fmt.Errorf("%w (tried for up to %s): %w", ErrUnreachable, o.StartTimeout, err)
 		}
 		return nil, fmt.Errorf("listening for acks on %s: %w", o.AckTopic, err)
 	}
