@@ -149,7 +149,6 @@ type Bridge struct {
 	co     *client.Coordinator
 	writer *kafka.Writer
 	acks   *kafkabus.AckWaiter
-	health *kafka.Client
 	agents map[string]*fleet.Agent
 
 	received, published, acked, timeouts, errs, refused, bad, pending atomic.Int64
@@ -170,11 +169,10 @@ func New(ctx context.Context, o Options) (*Bridge, error) {
 		b.agents[a.ID()] = a
 	}
 	b.writer = kafkabus.NewWriter(o.Bus, o.Topic)
-	b.health = &kafka.Client{Addr: o.Bus.Addr(), Transport: b.writer.Transport}
 
 	sctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
 	defer cancel()
-	if _, err := kafkabus.Partitions(sctx, b.health, o.Topic); err != nil {
+	if err := b.reach(sctx); err != nil {
 		b.closeWriter()
 		if sctx.Err() != nil || isDialError(err) {
 			return nil, fmt.Errorf("%w (tried for up to %s): %w", ErrUnreachable, o.StartTimeout, err)
@@ -192,6 +190,17 @@ func New(ctx context.Context, o Options) (*Bridge, error) {
 	b.acks = acks
 	b.co = &client.Coordinator{Writer: b.writer, Acks: acks, Fleet: o.Fleet, AckTimeout: o.AckTimeout}
 	return b, nil
+}
+
+// reach asks the brokers for the topic's metadata over a connection of
+// its own, with the writer's TLS and SASL: the writer's transport answers
+// metadata from its cache, which would say the brokers are there after
+// they have gone.
+func (b *Bridge) reach(ctx context.Context) error {
+	t := b.o.Bus.Transport()
+	defer t.CloseIdleConnections()
+	_, err := kafkabus.Partitions(ctx, &kafka.Client{Addr: b.o.Bus.Addr(), Transport: t}, b.o.Topic)
+	return err
 }
 
 // isDialError reports whether err is a failure to connect at all.

@@ -198,6 +198,23 @@ func TestGracefulStop(t *testing.T) {
 	kafkatest.WaitNoGoroutines(t, "gl001/xk6-gl001/bridge.")
 }
 
+// TestHealthWhenBrokersGo: GET /health answers 503 once the brokers are
+// gone.
+func TestHealthWhenBrokersGo(t *testing.T) {
+	r := newRig(t, 1)
+	b := r.bridge(t, bridge.Options{})
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	if code, m := get(t, srv.Client(), srv.URL+"/health"); code != http.StatusOK {
+		t.Fatalf("broker up: %d %v", code, m)
+	}
+	r.emb.Close()
+	code, m := get(t, srv.Client(), srv.URL+"/health")
+	if code != http.StatusServiceUnavailable || m["status"] != "unavailable" || m["error"] == nil {
+		t.Errorf("broker gone: %d %v", code, m)
+	}
+}
+
 // TestUnreachable: brokers that refuse connections fail New at once
 // with ErrUnreachable.
 func TestUnreachable(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/api"
 )
 
@@ -171,7 +170,7 @@ func (b *Bridge) healthz(w http.ResponseWriter, r *http.Request) {
 	h := Health{Status: "ok", Topic: b.o.Topic, AckTopic: b.o.AckTopic, Brokers: b.o.Bus.Brokers}
 	ctx, cancel := context.WithTimeout(r.Context(), HealthTimeout)
 	defer cancel()
-	if _, err := kafkabus.Partitions(ctx, b.health, b.o.Topic); err != nil {
+	if err := b.reach(ctx); err != nil {
 		h.Status, h.Error = "unavailable", err.Error()
 		writeJSON(w, http.StatusServiceUnavailable, h)
 		return

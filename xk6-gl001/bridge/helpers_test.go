@@ -20,6 +20,7 @@ import (
 
 // rig is the embedded broker with the guide's topics, and what runs on it.
 type rig struct {
+	emb   *bus.Embedded
 	cfg   kafkabus.Config
 	fleet *fleet.Fleet
 }
@@ -43,7 +44,7 @@ func newRig(tb testing.TB, partitions int) *rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &rig{cfg: cfg, fleet: f}
+	return &rig{emb: emb, cfg: cfg, fleet: f}
 }
 
 // replica runs the stand-in's consumer (bus.Processor) in the guide's
