@@ -116,7 +116,6 @@ func (b *Bridge) coordinate(w http.ResponseWriter, r *http.Request) {
 
 // decode reads the request into the event to send and its ack timeout.
 func (b *Bridge) decode(w http.ResponseWriter, r *http.Request, now time.Time) (api.CoordinationEvent, time.Duration, error) {
-	var req Request
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -125,31 +124,16 @@ func (b *Bridge) decode(w http.ResponseWriter, r *http.Request, now time.Time) (
 		}
 		return api.CoordinationEvent{}, 0, fmt.Errorf("reading body: %w", err)
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return api.CoordinationEvent{}, 0, fmt.Errorf("body is not a coordinate request: %v", err)
-		}
-		if dec.More() {
-			return api.CoordinationEvent{}, 0, errors.New("body holds more than one JSON value")
-		}
+	req, err := ParseRequest(body)
+	if err != nil {
+		return api.CoordinationEvent{}, 0, err
 	}
 	timeout := b.o.AckTimeout
 	if req.TimeoutMs != nil {
-		v := *req.TimeoutMs
-		if math.IsNaN(v) || v <= 0 || v > float64(MaxAckTimeout/time.Millisecond) {
-			return api.CoordinationEvent{}, 0, fmt.Errorf("timeout_ms (%v) must be > 0 and at most %d", v, MaxAckTimeout/time.Millisecond)
-		}
-		timeout = time.Duration(v * float64(time.Millisecond))
+		timeout = time.Duration(*req.TimeoutMs * float64(time.Millisecond))
 	}
 	switch {
-	case req.Event != nil && req.AgentID != "":
-		return api.CoordinationEvent{}, 0, errors.New(`give "agent_id" or "event", not both`)
 	case req.Event != nil:
-		if strings.TrimSpace(req.Event.EventID) == "" {
-			return api.CoordinationEvent{}, 0, errors.New("event: event_id is missing")
-		}
 		return *req.Event, timeout, nil
 	case req.AgentID != "":
 		a, ok := b.agents[req.AgentID]
@@ -164,6 +148,38 @@ func (b *Bridge) decode(w http.ResponseWriter, r *http.Request, now time.Time) (
 		return api.CoordinationEvent{}, 0, errors.New("the fleet has no sub-agents to send events")
 	}
 	return ev, timeout, nil
+}
+
+// ParseRequest decodes and checks a POST /v1/coordinate body: one JSON
+// object of Request's fields and no others (empty means {}), not both
+// agent_id and event, an event with an event_id, and a timeout_ms above 0
+// and at most MaxAckTimeout. Whether agent_id is in the fleet is the
+// Bridge's to say.
+func ParseRequest(body []byte) (Request, error) {
+	var req Request
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return Request{}, fmt.Errorf("body is not a coordinate request: %v", err)
+		}
+		if dec.More() {
+			return Request{}, errors.New("body holds more than one JSON value")
+		}
+	}
+	if req.TimeoutMs != nil {
+		v := *req.TimeoutMs
+		if math.IsNaN(v) || v <= 0 || v > float64(MaxAckTimeout/time.Millisecond) {
+			return Request{}, fmt.Errorf("timeout_ms (%v) must be > 0 and at most %d", v, MaxAckTimeout/time.Millisecond)
+		}
+	}
+	switch {
+	case req.Event != nil && req.AgentID != "":
+		return Request{}, errors.New(`give "agent_id" or "event", not both`)
+	case req.Event != nil && strings.TrimSpace(req.Event.EventID) == "":
+		return Request{}, errors.New("event: event_id is missing")
+	}
+	return req, nil
 }
 
 func (b *Bridge) healthz(w http.ResponseWriter, r *http.Request) {
