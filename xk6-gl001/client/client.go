@@ -44,6 +44,9 @@ type Result struct {
 	// TimedOut is set when the call failed for want of an answer in time:
 	// the request timeout passed, or no ack came within AckTimeout.
 	TimedOut bool
+	// Published is set when a coordination event reached the brokers,
+	// whatever came of its ack.
+	Published bool
 }
 
 // Optimizer posts heat-optimization requests built from the fleet model.
@@ -305,13 +308,21 @@ type Coordinator struct {
 	AckTimeout  time.Duration
 }
 
-// Coordinate publishes one event, keyed by its plant so a plant's events
-// keep their order, and waits for its ack.
+// Coordinate publishes the next event of the fleet's agent in turn, keyed
+// by its plant so a plant's events keep their order, and waits up to
+// AckTimeout for its ack.
 func (c *Coordinator) Coordinate(ctx context.Context) Result {
 	ev := c.Fleet.NextEvent(time.Now())
 	if ev.EventID == "" {
 		return Result{Error: "the fleet has no sub-agents to send events"}
 	}
+	return c.Send(ctx, ev, c.AckTimeout)
+}
+
+// Send publishes ev as Coordinate does and waits up to ackTimeout for its
+// ack: the one path for the native engine's iterations and gl001 bridge's
+// requests, so both measure publish and publish-to-ack alike.
+func (c *Coordinator) Send(ctx context.Context, ev api.CoordinationEvent, ackTimeout time.Duration) Result {
 	value, err := json.Marshal(ev)
 	if err != nil {
 		return Result{Error: "encode event: " + err.Error()}
@@ -323,15 +334,15 @@ func (c *Coordinator) Coordinate(ctx context.Context) Result {
 		return Result{Service: pub, Publish: pub, Error: "publish: " + shortError(err)}
 	}
 	if c.PublishOnly {
-		return Result{OK: true, Service: pub, Publish: pub}
+		return Result{OK: true, Service: pub, Publish: pub, Published: true}
 	}
-	wctx, cancel := context.WithTimeout(ctx, c.AckTimeout)
+	wctx, cancel := context.WithTimeout(ctx, ackTimeout)
 	defer cancel()
 	ack, err := c.Acks.Wait(wctx, ev.EventID)
-	r := Result{Service: time.Since(start), Publish: pub, Replica: ack.Replica}
+	r := Result{Service: time.Since(start), Publish: pub, Replica: ack.Replica, Published: true}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		r.Error = fmt.Sprintf("no ack within %s", c.AckTimeout)
+		r.Error = fmt.Sprintf("no ack within %s", ackTimeout)
 		r.TimedOut = true
 	case err != nil:
 		r.Error = "ack: " + shortError(err)
