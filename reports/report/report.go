@@ -124,6 +124,14 @@ type Options struct {
 	// Completeness).
 	Complete *bool
 	Stopped  string
+	// SourceNotes say where the run's data came from when not from gl001
+	// run (`gl001 report --k6`): the mappings used, lines skipped,
+	// thresholds it could not see. Each is also a warning.
+	SourceNotes []string
+	// K6Verdicts are k6's own verdicts by metric key and expression (held
+	// or not), shown beside gl001's. A verdict no threshold of Thresholds
+	// matches is reported as k6's alone (ThresholdResult.K6Only).
+	K6Verdicts map[string]map[string]bool
 }
 
 // Report is the evaluation of one run. Every slice is non-nil, so JSON
@@ -184,6 +192,8 @@ type Report struct {
 	// of it stood (say, a target that reports no timeouts), one per
 	// sampler, field and reason, sorted so.
 	FigureGaps []FigureGap `json:"figure_gaps"`
+	// SourceNotes are Options.SourceNotes; empty for a gl001 run.
+	SourceNotes []string `json:"source_notes,omitempty"`
 }
 
 // Reason is one finding the verdict rests on.
@@ -308,6 +318,12 @@ type ThresholdResult struct {
 	Observed    *float64 `json:"observed"`
 	Unit        string   `json:"unit,omitempty"`
 	AbortOnFail bool     `json:"abort_on_fail,omitempty"`
+	// K6OK is k6's own verdict on the threshold (true: held), when the
+	// report was built from k6's files with its summary; nil otherwise.
+	K6OK *bool `json:"k6_ok,omitempty"`
+	// K6Only is set when gl001 could not evaluate the threshold again (a
+	// summary alone has no samples): OK is k6's verdict.
+	K6Only bool `json:"k6_only,omitempty"`
 }
 
 // thresholdsFailed returns the thresholds that were judged and did not

@@ -1,0 +1,108 @@
+package k6ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/record"
+	"github.com/greenlang/gl001/xk6-gl001/thresholds"
+)
+
+// Row is a guide row (or a figure beside one) that a k6 metric can stand
+// for: the report reads it from the gl001 metric Metric.
+type Row struct {
+	Key    string // what --map names it by
+	Guide  string // the guide's row title, verbatim
+	Metric string // the gl001 metric the report reads
+	Type   metrics.Type
+}
+
+// Rows are the rows --map can set, in the guide's order.
+var Rows = []Row{
+	{"orchestration_latency", "Orchestration Latency", record.MetricOptimizeDuration, metrics.Trend},
+	{"agent_coordination_errors", "Agent Coordination Errors", record.MetricCoordinationFailed, metrics.Rate},
+	{"heat_optimization_time", "Heat Optimization Time", record.MetricHeatOptimizationDuration, metrics.Trend},
+	{"optimize_errors", "optimize request errors (no guide row; the error-rate threshold)", record.MetricOptimizeFailed, metrics.Rate},
+	{"coordination_latency", "agent coordination latency (no guide row; publish to ack)", record.MetricCoordinationDuration, metrics.Trend},
+	{"coordination_service_time", "agent coordination service time (no guide row; the bus transit figure)", record.MetricCoordinationServiceDur, metrics.Trend},
+}
+
+// RowsHelp lists the rows for --help and errors: "orchestration_latency
+// (Orchestration Latency), ...".
+func RowsHelp() string {
+	var parts []string
+	for _, r := range Rows {
+		parts = append(parts, fmt.Sprintf("%s (%s)", r.Key, r.Guide))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Mapping says which k6 metric, narrowed by tags, a row reads.
+type Mapping struct {
+	Row    Row
+	Source thresholds.MetricKey
+}
+
+func (m Mapping) String() string { return m.Row.Key + "=" + m.Source.String() }
+
+// matches reports whether p is one of the mapping's samples.
+func (m Mapping) matches(p *Point) bool {
+	if p.Metric != m.Source.Name {
+		return false
+	}
+	for _, t := range m.Source.Tags {
+		if p.Tags[t.Key] != t.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseMapping reads "row=k6_metric{tag:value}". row is a Row's Key or
+// its guide title, in any case.
+func ParseMapping(s string) (Mapping, error) {
+	row, src, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(src) == "" {
+		return Mapping{}, fmt.Errorf("%q: want guide_row=k6_metric{tag:value}, guide_row one of %s", s, RowsHelp())
+	}
+	row = strings.TrimSpace(row)
+	var found *Row
+	for i := range Rows {
+		if strings.EqualFold(row, Rows[i].Key) || strings.EqualFold(row, Rows[i].Guide) {
+			found = &Rows[i]
+		}
+	}
+	if found == nil {
+		return Mapping{}, fmt.Errorf("%q: unknown guide row %q, want one of %s", s, row, RowsHelp())
+	}
+	key, err := thresholds.ParseMetricKey(strings.TrimSpace(src))
+	if err != nil {
+		return Mapping{}, fmt.Errorf("%q: %w", s, err)
+	}
+	return Mapping{Row: *found, Source: key}, nil
+}
+
+// defaultMappings are the rows of a script that is not ours: the latency
+// row from http_req_duration (only the requests tagged name:optimize
+// when any is), the errors from http_req_failed likewise. A row whose
+// gl001 metric the file holds itself (our module's) is read directly and
+// left unmapped.
+func defaultMappings(seen map[string]*seenMetric) []Mapping {
+	var out []Mapping
+	add := func(rowKey, metric string) {
+		for _, r := range Rows {
+			if r.Key != rowKey || seen[r.Metric] != nil || seen[metric] == nil {
+				continue
+			}
+			k := thresholds.MetricKey{Name: metric}
+			if seen[metric].tagged["name"]["optimize"] {
+				k.Tags = []thresholds.Tag{{Key: "name", Value: "optimize"}}
+			}
+			out = append(out, Mapping{Row: r, Source: k})
+		}
+	}
+	add("orchestration_latency", "http_req_duration")
+	add("optimize_errors", "http_req_failed")
+	return out
+}
