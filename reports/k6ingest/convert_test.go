@@ -208,4 +208,3 @@ func TestParseMapping(t *testing.T) {
 		t.Errorf("bad row: %v, want the valid rows named", err)
 	}
 }
-
