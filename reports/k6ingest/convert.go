@@ -50,12 +50,13 @@ type Result struct {
 	// expression → held.
 	K6Verdicts map[string]map[string]bool
 	// Notes are what the report must say about the conversion: the
-	// mappings used, skipped lines, thresholds not seen, totals only.
-	Notes    []string
-	Skipped  Skipped
-	Points   int64
-	Late     int64 // points earlier than the interval being filled
-	Mappings []Mapping
+	// metrics the guide's rows were read from. Warnings are what it could
+	// not read: skipped lines, thresholds not seen, totals only.
+	Notes, Warnings []string
+	Skipped         Skipped
+	Points          int64
+	Late            int64 // points earlier than the interval being filled
+	Mappings        []Mapping
 	// TotalsOnly is set for a summary alone: no intervals, no plots, and
 	// the thresholds are k6's verdicts, not evaluated again.
 	TotalsOnly bool
@@ -138,6 +139,9 @@ func Convert(o Options) (Result, error) {
 	res.Mappings = append(defaultMappings(seen), o.Maps...)
 	res.Mappings = lastPerRow(res.Mappings)
 	for _, m := range res.Mappings {
+		if seen[m.Row.Metric] != nil {
+			return res, fmt.Errorf("%w: --map %s: %s holds %s itself (the script uses gl001's module), which the row reads directly", ErrInput, m, o.K6File, m.Row.Metric)
+		}
 		if seen[m.Source.Name] == nil {
 			return res, fmt.Errorf("%w: --map %s: %s has no metric %q (it has %s)", ErrInput, m, o.K6File, m.Source.Name, strings.Join(slices.Sorted(maps.Keys(seen)), ", "))
 		}
@@ -149,14 +153,14 @@ func Convert(o Options) (Result, error) {
 		return res, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	res.Thresholds = set
-	res.Notes = append(res.Notes, unseen...)
+	res.Warnings = append(res.Warnings, unseen...)
 	if sum != nil {
 		res.K6Verdicts = verdicts(sum)
 	} else {
-		res.Notes = append(res.Notes, "k6's own verdicts are not shown: give --k6-summary (handleSummary JSON or --summary-export) to see them, and the thresholds of submetrics, which k6's --out json does not declare")
+		res.Warnings = append(res.Warnings, "k6's own verdicts are not shown: give --k6-summary (handleSummary JSON or --summary-export) to see them, and the thresholds of submetrics, which k6's --out json does not declare")
 	}
 	if s := sk.String(); s != "" {
-		res.Notes = append(res.Notes, o.K6File+": "+s)
+		res.Warnings = append(res.Warnings, o.K6File+": "+s)
 	}
 
 	meta, observed, err := runMeta(o)
@@ -181,7 +185,7 @@ func Convert(o Options) (Result, error) {
 	}
 	res.Points, res.Late = b.points, b.late
 	if b.late > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d point(s) came after their interval had been written and were counted in the next one", b.late))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d point(s) came after their interval had been written and were counted in the next one", b.late))
 	}
 	if n := b.observedOutside(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d observed sample(s) were left out: outside the k6 run's time span, or a second sample in one interval", n))

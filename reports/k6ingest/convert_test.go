@@ -113,7 +113,7 @@ func TestSubmetricThreshold(t *testing.T) {
 	if _, ok := res.Thresholds[key]; ok {
 		t.Errorf("without a summary, %s has thresholds %v", key, res.Thresholds[key])
 	}
-	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, key) }) {
+	if !slices.ContainsFunc(res.Warnings, func(n string) bool { return strings.Contains(n, key) }) {
 		t.Errorf("notes do not say %s's thresholds were not seen: %q", key, res.Notes)
 	}
 	res, run = convert(t, k6ingest.Options{K6File: "testdata/k6-out.json", SummaryFile: "testdata/k6-handle-summary.json"})
@@ -163,7 +163,7 @@ func TestTruncated(t *testing.T) {
 			if res.Skipped.Lines != 1 {
 				t.Errorf("skipped %d lines, want 1", res.Skipped.Lines)
 			}
-			if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "skipped") }) {
+			if !slices.ContainsFunc(res.Warnings, func(n string) bool { return strings.Contains(n, "skipped") }) {
 				t.Errorf("notes do not say lines were skipped: %q", res.Notes)
 			}
 		})

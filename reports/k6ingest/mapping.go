@@ -85,7 +85,8 @@ func ParseMapping(s string) (Mapping, error) {
 
 // defaultMappings are the rows of a script that is not ours: the latency
 // row from http_req_duration (only the requests tagged name:optimize
-// when any is), the errors from http_req_failed likewise. A row whose
+// when any is), the errors from http_req_failed likewise, and the solve
+// time from a custom trend named as the guide's heat_optimization_time. A row whose
 // gl001 metric the file holds itself (our module's) is read directly and
 // left unmapped.
 func defaultMappings(seen map[string]*seenMetric) []Mapping {
@@ -96,7 +97,7 @@ func defaultMappings(seen map[string]*seenMetric) []Mapping {
 				continue
 			}
 			k := thresholds.MetricKey{Name: metric}
-			if seen[metric].tagged["name"]["optimize"] {
+			if strings.HasPrefix(metric, "http_") && seen[metric].tagged["name"]["optimize"] {
 				k.Tags = []thresholds.Tag{{Key: "name", Value: "optimize"}}
 			}
 			out = append(out, Mapping{Row: r, Source: k})
@@ -104,5 +105,6 @@ func defaultMappings(seen map[string]*seenMetric) []Mapping {
 	}
 	add("orchestration_latency", "http_req_duration")
 	add("optimize_errors", "http_req_failed")
+	add("heat_optimization_time", "heat_optimization_time")
 	return out
 }

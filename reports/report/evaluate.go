@@ -87,7 +87,7 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 	}
 	r.Thresholds, r.ThresholdsError = evaluateThresholds(run, opts.Thresholds)
 	r.Thresholds = withK6Verdicts(r.Thresholds, opts.K6Verdicts)
-	r.SourceNotes = slices.Clone(opts.SourceNotes)
+	r.SourceNotes, r.SourceWarnings = slices.Clone(opts.SourceNotes), slices.Clone(opts.SourceWarnings)
 	r.Verdict, r.Reasons = r.judge()
 	r.Why = r.why()
 	return r
@@ -284,9 +284,7 @@ func (r Report) judge() (Verdict, []Reason) {
 	for _, t := range r.thresholdsFailed() {
 		fails = append(fails, fmt.Sprintf("threshold %s %s failed (%s)", t.Metric, t.Expression, t.observedText()))
 	}
-	for _, n := range r.SourceNotes {
-		warns = append(warns, n)
-	}
+	warns = append(warns, r.SourceWarnings...)
 	for _, t := range r.Thresholds {
 		if t.NoData {
 			warns = append(warns, fmt.Sprintf("threshold %s %s saw no data: no sample matched, so it is not verified", t.Metric, t.Expression))

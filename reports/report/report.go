@@ -125,9 +125,10 @@ type Options struct {
 	Complete *bool
 	Stopped  string
 	// SourceNotes say where the run's data came from when not from gl001
-	// run (`gl001 report --k6`): the mappings used, lines skipped,
-	// thresholds it could not see. Each is also a warning.
-	SourceNotes []string
+	// run (`gl001 report --k6`): the metrics the guide's rows were read
+	// from. SourceWarnings are what it could not read (lines skipped,
+	// thresholds not seen, totals only); each is also a warning.
+	SourceNotes, SourceWarnings []string
 	// K6Verdicts are k6's own verdicts by metric key and expression (held
 	// or not), shown beside gl001's. A verdict no threshold of Thresholds
 	// matches is reported as k6's alone (ThresholdResult.K6Only).
@@ -192,8 +193,10 @@ type Report struct {
 	// of it stood (say, a target that reports no timeouts), one per
 	// sampler, field and reason, sorted so.
 	FigureGaps []FigureGap `json:"figure_gaps"`
-	// SourceNotes are Options.SourceNotes; empty for a gl001 run.
-	SourceNotes []string `json:"source_notes,omitempty"`
+	// SourceNotes and SourceWarnings are the Options'; empty for a gl001
+	// run.
+	SourceNotes    []string `json:"source_notes,omitempty"`
+	SourceWarnings []string `json:"source_warnings,omitempty"`
 }
 
 // Reason is one finding the verdict rests on.

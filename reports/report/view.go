@@ -83,7 +83,7 @@ func (r Report) build(figs []plots.Figure) document {
 			r.detailsSection(),
 		},
 	}
-	if len(r.SourceNotes) > 0 {
+	if len(r.SourceNotes)+len(r.SourceWarnings) > 0 {
 		doc.Sections = slices.Insert(doc.Sections, 1, r.sourceSection())
 	}
 	return doc
@@ -99,7 +99,7 @@ func (r Report) verdictSection() section {
 
 // sourceSection says where a report built from k6's files got its data.
 func (r Report) sourceSection() section {
-	return section{ID: "source", Title: "Source of the data", Blocks: []block{list(r.SourceNotes)}}
+	return section{ID: "source", Title: "Source of the data", Blocks: []block{list(append(slices.Clone(r.SourceNotes), r.SourceWarnings...))}}
 }
 
 func (r Report) comparisonSection() section {
