@@ -188,7 +188,7 @@ func Convert(o Options) (Result, error) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d point(s) came after their interval had been written and were counted in the next one", b.late))
 	}
 	if n := b.observedOutside(); n > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d observed sample(s) were left out: outside the k6 run's time span, or a second sample in one interval", n))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d observed sample(s) were left out: outside the k6 run's time span, or a second sample in one interval", n))
 	}
 	return res, writeSummary(o.OutDir, b.reg.Totals(), b.span(), sum, res, o)
 }

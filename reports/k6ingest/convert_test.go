@@ -11,9 +11,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/greenlang/gl001/reports/k6ingest"
 	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // k6P95 is http_req_duration's p(95) in testdata/k6-summary-export.json.
@@ -206,5 +209,37 @@ func TestParseMapping(t *testing.T) {
 	}
 	if _, err := k6ingest.ParseMapping("latency=x"); err == nil || !strings.Contains(err.Error(), "orchestration_latency") {
 		t.Errorf("bad row: %v, want the valid rows named", err)
+	}
+}
+
+// TestObservedMerged: the samples of a `gl001 observe` folder land in the
+// interval of their time, and the report reads them.
+func TestObservedMerged(t *testing.T) {
+	obs := t.TempDir()
+	start := time.Date(2026, 12, 2, 2, 37, 52, 0, time.UTC) // the fixture's run
+	meta, _ := json.Marshal(record.Meta{Target: "http://127.0.0.1:8000", IntervalSeconds: 1})
+	iw, err := metrics.CreateIntervalFile(filepath.Join(obs, runlog.IntervalsFile), metrics.Header{Start: start, Meta: meta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 { // 40 s of the run, and 10 s after it
+		at := start.Add(time.Duration(i)*time.Second + 500*time.Millisecond)
+		b, _ := json.Marshal(record.Sample{At: at, Database: &record.Database{Size: 20, InUse: int64(i % 5)}})
+		iw.Write(metrics.Interval{Seq: int64(i + 1), Start: at.Add(-time.Second), End: at, Metrics: map[string]*metrics.IntervalMetric{},
+			Extra: map[string]json.RawMessage{record.SamplesKey: b}})
+	}
+	iw.Close()
+	res, run := convert(t, k6ingest.Options{K6File: "testdata/k6-out.json", ObservedDir: obs})
+	with := 0
+	for _, iv := range run.Intervals {
+		if iv.Sample != nil && iv.Sample.Database != nil {
+			with++
+		}
+	}
+	if with < 38 || run.Meta.Target != "http://127.0.0.1:8000" {
+		t.Errorf("%d of %d intervals have an observed sample, target %q", with, len(run.Intervals), run.Meta.Target)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(n string) bool { return strings.Contains(n, "observed sample(s) were left out") }) {
+		t.Errorf("warnings do not count the samples after the run: %q", res.Warnings)
 	}
 }
