@@ -93,7 +93,7 @@ requests when tagged so) and the optimize errors <- http_req_failed.
 ` + k6ingest.RowsHelp() + `.
 
 Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
-99 a threshold failed (--k6).`,
+99 a threshold failed or saw no data (--k6), as for run.`,
 		Example: `  gl001 report results/short_load_test-20261127T044144Z
   gl001 report results/expansion --plants-to-add 5 --fail-on critical
   gl001 report --k6 k6-out.json.gz --k6-summary summary.json --observed observed/ --out results/k6-run

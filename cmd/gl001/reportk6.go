@@ -37,9 +37,9 @@ func (f *mapFlag) Set(s string) error {
 	return nil
 }
 
-// reportK6 converts k6's files into --out and reports on them. A failed
-// threshold (gl001's evaluation, or k6's verdict where gl001 had no
-// samples) is exitThresholds, as for run.
+// reportK6 converts k6's files into --out and reports on them. A
+// threshold that failed (gl001's evaluation, or k6's verdict where gl001
+// had no samples) or saw no data is exitThresholds, as for run.
 func reportK6(w io.Writer, kf *k6Flags, rf *reportFlags) error {
 	if kf.out == "" {
 		return badInput(errors.New("--k6 needs --out DIR: where to write the run folder and its report"))
@@ -66,14 +66,20 @@ func reportK6(w io.Writer, kf *k6Flags, rf *reportFlags) error {
 	if err != nil {
 		return err
 	}
-	var failed []string
+	var failed, noData []string
 	for _, t := range rep.Thresholds {
-		if !t.OK && !t.NoData {
+		switch {
+		case t.NoData:
+			noData = append(noData, t.Metric+" "+t.Expression)
+		case !t.OK:
 			failed = append(failed, t.Metric+" "+t.Expression)
 		}
 	}
-	if len(failed) > 0 {
+	switch {
+	case len(failed) > 0:
 		return &exitError{code: exitThresholds, err: fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))}
+	case len(noData) > 0:
+		return &exitError{code: exitThresholds, err: fmt.Errorf("thresholds not verified, no sample matched: %s", strings.Join(noData, "; "))}
 	}
 	return rf.verdictExit(rep)
 }

@@ -72,7 +72,7 @@ the GL-001 scaling guide's capacity calculator predicts, with the guide's
 scaling-triggers table and decision tree applied to the observations.
 
 Exit codes: 0 ok, 1 a critical finding or a failure, 2 bad input or usage,
-99 thresholds failed (run).`,
+99 thresholds failed or saw no data (run, report --k6).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
