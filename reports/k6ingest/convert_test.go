@@ -243,3 +243,56 @@ func TestObservedMerged(t *testing.T) {
 		t.Errorf("warnings do not count the samples after the run: %q", res.Warnings)
 	}
 }
+
+// TestSummaryHasEveryK6Metric: summary.json is k6's shape with every
+// metric k6 declared, beside the gl001 metrics the rows read.
+func TestSummaryHasEveryK6Metric(t *testing.T) {
+	dir := t.TempDir()
+	convert(t, k6ingest.Options{K6File: "testdata/k6-out.json", SummaryFile: "testdata/k6-handle-summary.json", OutDir: dir})
+	b, err := os.ReadFile(filepath.Join(dir, k6ingest.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Metrics map[string]struct {
+			Type   string             `json:"type"`
+			Values map[string]float64 `json:"values"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	k6, _ := os.ReadFile("testdata/k6-handle-summary.json")
+	var want struct{ Metrics map[string]json.RawMessage }
+	json.Unmarshal(k6, &want)
+	for name := range want.Metrics {
+		if _, ok := doc.Metrics[name]; !ok {
+			t.Errorf("summary.json lacks k6's %s", name)
+		}
+	}
+	if got := doc.Metrics["http_reqs"].Values["count"]; got != 350 {
+		t.Errorf("http_reqs count %v, want 350", got)
+	}
+}
+
+// TestMapOverrides: --map replaces a default mapping.
+func TestMapOverrides(t *testing.T) {
+	m, err := k6ingest.ParseMapping("orchestration_latency=http_req_waiting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, run := convert(t, k6ingest.Options{K6File: "testdata/k6-out.json", Maps: []k6ingest.Mapping{m}})
+	lat, waiting := run.Totals["gl001_optimize_duration"], run.Totals["http_req_waiting"]
+	if lat == nil || lat.Sum() != waiting.Sum() {
+		t.Errorf("gl001_optimize_duration %v, want http_req_waiting's samples", lat)
+	}
+	n := 0
+	for _, mp := range res.Mappings {
+		if mp.Row.Key == "orchestration_latency" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("mappings %v: want one for the latency row", res.Mappings)
+	}
+}
