@@ -149,6 +149,13 @@ func TestGzip(t *testing.T) {
 	if res.Format != k6ingest.FormatJSON || run.Totals["http_req_duration"].Count() != 350 {
 		t.Errorf("format %s, %d samples", res.Format, run.Totals["http_req_duration"].Count())
 	}
+	// Cut short, as a k6 killed mid-write leaves it: what was read stands.
+	cut := filepath.Join(t.TempDir(), "cut.json.gz")
+	os.WriteFile(cut, b.Bytes()[:b.Len()/2], 0o644)
+	res, run = convert(t, k6ingest.Options{K6File: cut})
+	if n := run.Totals["http_req_duration"].Count(); res.Skipped.Lines == 0 || n == 0 || n >= 350 {
+		t.Errorf("truncated gz: %d skipped lines, %d samples", res.Skipped.Lines, n)
+	}
 }
 
 func TestTruncated(t *testing.T) {

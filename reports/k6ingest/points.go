@@ -121,6 +121,10 @@ func readJSON(r io.Reader, decl func(Declared), point func(Point)) (Skipped, err
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			sk.add(n+1, "the compressed stream ends early (a truncated .gz); the rest of the file is missing")
+			return sk, nil
+		}
 		if errors.Is(err, bufio.ErrTooLong) {
 			sk.add(n+1, fmt.Sprintf("over %d bytes; the rest of the file was not read", maxLineBytes))
 			return sk, nil
@@ -160,6 +164,10 @@ func readCSV(r io.Reader, point func(Point)) (Skipped, error) {
 			break
 		}
 		n++
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			sk.add(n, "the compressed stream ends early (a truncated .gz); the rest of the file is missing")
+			break
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
