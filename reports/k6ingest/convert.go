@@ -145,7 +145,7 @@ func Convert(o Options) (Result, error) {
 		if seen[m.Source.Name] == nil {
 			return res, fmt.Errorf("%w: --map %s: %s has no metric %q (it has %s)", ErrInput, m, o.K6File, m.Source.Name, strings.Join(slices.Sorted(maps.Keys(seen)), ", "))
 		}
-		res.Notes = append(res.Notes, fmt.Sprintf("the guide's %s is read from k6's %s", m.Row.Guide, m.Source))
+		res.Notes = append(res.Notes, fmt.Sprintf("%s is read from k6's %s", m.Row, m.Source))
 	}
 
 	set, subs, unseen, err := k6Thresholds(seen, sum)

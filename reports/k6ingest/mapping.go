@@ -12,20 +12,30 @@ import (
 // Row is a guide row (or a figure beside one) that a k6 metric can stand
 // for: the report reads it from the gl001 metric Metric.
 type Row struct {
-	Key    string // what --map names it by
-	Guide  string // the guide's row title, verbatim
-	Metric string // the gl001 metric the report reads
-	Type   metrics.Type
+	Key     string // what --map names it by
+	Title   string // the guide's row title, verbatim, when InGuide
+	InGuide bool
+	Metric  string // the gl001 metric the report reads
+	Type    metrics.Type
 }
 
-// Rows are the rows --map can set, in the guide's order.
+// Rows are the rows --map can set, the guide's first, in its order.
 var Rows = []Row{
-	{"orchestration_latency", "Orchestration Latency", record.MetricOptimizeDuration, metrics.Trend},
-	{"agent_coordination_errors", "Agent Coordination Errors", record.MetricCoordinationFailed, metrics.Rate},
-	{"heat_optimization_time", "Heat Optimization Time", record.MetricHeatOptimizationDuration, metrics.Trend},
-	{"optimize_errors", "optimize request errors (no guide row; the error-rate threshold)", record.MetricOptimizeFailed, metrics.Rate},
-	{"coordination_latency", "agent coordination latency (no guide row; publish to ack)", record.MetricCoordinationDuration, metrics.Trend},
-	{"coordination_service_time", "agent coordination service time (no guide row; the bus transit figure)", record.MetricCoordinationServiceDur, metrics.Trend},
+	{"orchestration_latency", "Orchestration Latency", true, record.MetricOptimizeDuration, metrics.Trend},
+	{"agent_coordination_errors", "Agent Coordination Errors", true, record.MetricCoordinationFailed, metrics.Rate},
+	{"heat_optimization_time", "Heat Optimization Time", true, record.MetricHeatOptimizationDuration, metrics.Trend},
+	{"optimize_errors", "optimize request errors", false, record.MetricOptimizeFailed, metrics.Rate},
+	{"coordination_latency", "coordination publish-to-ack latency", false, record.MetricCoordinationDuration, metrics.Trend},
+	{"coordination_service_time", "coordination service time (the bus transit figure)", false, record.MetricCoordinationServiceDur, metrics.Trend},
+}
+
+// String names the row in words: "the guide's Orchestration Latency
+// (gl001_optimize_duration)".
+func (r Row) String() string {
+	if r.InGuide {
+		return fmt.Sprintf("the guide's %s (%s)", r.Title, r.Metric)
+	}
+	return fmt.Sprintf("%s (%s; no guide row)", r.Title, r.Metric)
 }
 
 // RowsHelp lists the rows for --help and errors: "orchestration_latency
@@ -33,7 +43,11 @@ var Rows = []Row{
 func RowsHelp() string {
 	var parts []string
 	for _, r := range Rows {
-		parts = append(parts, fmt.Sprintf("%s (%s)", r.Key, r.Guide))
+		t := r.Title
+		if !r.InGuide {
+			t += ", no guide row"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", r.Key, t))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -69,7 +83,7 @@ func ParseMapping(s string) (Mapping, error) {
 	row = strings.TrimSpace(row)
 	var found *Row
 	for i := range Rows {
-		if strings.EqualFold(row, Rows[i].Key) || strings.EqualFold(row, Rows[i].Guide) {
+		if strings.EqualFold(row, Rows[i].Key) || strings.EqualFold(row, Rows[i].Title) {
 			found = &Rows[i]
 		}
 	}
