@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -66,6 +67,15 @@ func (rf *reportFlags) verdictExit(r report.Report) error {
 	return nil
 }
 
+// k6RowsHelp lists --map's rows, one a line.
+func k6RowsHelp() string {
+	var b strings.Builder
+	for _, r := range k6ingest.Rows {
+		fmt.Fprintf(&b, "  %-26s %s\n", r.Key, r)
+	}
+	return b.String()
+}
+
 func newReportCmd(s streams) *cobra.Command {
 	var rf *reportFlags
 	kf := &k6Flags{}
@@ -88,10 +98,10 @@ evaluated again by gl001, k6's own verdict beside; --k6-summary supplies
 k6's verdicts and the submetric thresholds --out json leaves out.
 The guide's rows read gl001's metrics when the script used our module;
 otherwise Orchestration Latency <- http_req_duration (its name:optimize
-requests when tagged so) and the optimize errors <- http_req_failed.
+requests when tagged so), the optimize errors <- http_req_failed, and Heat
+Optimization Time <- a trend named heat_optimization_time.
 --map guide_row=k6_metric{tag:value} sets a row; guide_row is one of:
-` + k6ingest.RowsHelp() + `.
-
+` + k6RowsHelp() + `
 Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 99 a threshold failed or saw no data (--k6), as for run.`,
 		Example: `  gl001 report results/short_load_test-20261127T044144Z
@@ -128,7 +138,7 @@ Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 	f.StringVar(&kf.summary, "k6-summary", "", "with --k6: k6's handleSummary JSON or --summary-export, for k6's verdicts and submetric thresholds")
 	f.StringVar(&kf.observed, "observed", "", "with --k6: a gl001 observe folder whose samples are merged in by time")
 	f.StringVar(&kf.scenario, "scenario", "", "with --k6: the scenario file the k6 script plays, for the calculator's prediction")
-	f.Var(&kf.maps, "map", "with --k6: guide_row=k6_metric{tag:value}, repeatable; rows: "+k6ingest.RowsHelp())
+	f.Var(&kf.maps, "map", "with --k6: guide_row=k6_metric{tag:value}, repeatable (rows: see above)")
 	f.StringVar(&kf.out, "out", "", "with --k6: the folder to write the run folder and report into")
 	return cmd
 }
