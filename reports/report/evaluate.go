@@ -35,7 +35,8 @@ import (
 //     one saw no data; an executor dropped any arrival, started
 //     iterations late (schedule lag p99 above MaxScheduleLagP99MS) or did
 //     not record its schedule's count; or the generator's own CPU peaked
-//     above MaxHarnessCPUPercent of its cores;
+//     above MaxHarnessCPUPercent of its cores; or Options.SourceWarnings
+//     says part of the k6 files the run was built from was not read;
 //   - otherwise pass.
 //
 // A run without sampler readings (CPU, memory, pool, lag not observed) is

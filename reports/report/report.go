@@ -51,8 +51,10 @@
 // not observed, or partly hidden by sampler gaps, a planning action could
 // not be verified, the run is incomplete (stopped early, truncated file),
 // a threshold could not be evaluated or saw no data, any iteration was
-// dropped or started late, or the generator was short of CPU; pass
-// otherwise.
+// dropped or started late, the generator was short of CPU, or (a report
+// built from k6's files) part of them could not be read; pass otherwise.
+// A threshold k6 judged that gl001 could not evaluate again counts with
+// k6's verdict.
 package report
 
 import (
