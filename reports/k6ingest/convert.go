@@ -148,10 +148,7 @@ func Convert(o Options) (Result, error) {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s is read from k6's %s", m.Row, m.Source))
 	}
 
-	set, subs, unseen, err := k6Thresholds(seen, sum)
-	if err != nil {
-		return res, fmt.Errorf("%w: %w", ErrInput, err)
-	}
+	set, subs, unseen := k6Thresholds(seen, sum)
 	res.Thresholds = set
 	res.Warnings = append(res.Warnings, unseen...)
 	if sum != nil {
@@ -258,7 +255,7 @@ func lastPerRow(ms []Mapping) []Mapping {
 // line, and from the summary those --out json leaves out (a submetric's).
 // subs are the submetric keys to keep a series for. unseen says which
 // thresholds could not be seen, and why.
-func k6Thresholds(seen map[string]*seenMetric, sum *Summary) (set thresholds.Set, subs []string, unseen []string, err error) {
+func k6Thresholds(seen map[string]*seenMetric, sum *Summary) (set thresholds.Set, subs []string, unseen []string) {
 	exprs := map[string][]string{}
 	for name, m := range seen {
 		exprs[name] = append(exprs[name], m.decl.Thresholds...)
@@ -287,19 +284,26 @@ func k6Thresholds(seen map[string]*seenMetric, sum *Summary) (set thresholds.Set
 		}
 	}
 	if len(raw) == 0 {
-		return thresholds.Set{}, subs, []string{"the k6 files declare no thresholds"}, nil
+		return thresholds.Set{}, subs, []string{"the k6 files declare no thresholds"}
 	}
-	doc, _ := json.Marshal(raw)
-	set, err = thresholds.Decode(doc)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("k6 thresholds: %w", err)
+	// One metric at a time, so that an expression k6 takes and gl001 does
+	// not costs that metric's re-evaluation, not the report.
+	set = thresholds.Set{}
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
+		doc, _ := json.Marshal(map[string][]string{name: raw[name]})
+		one, err := thresholds.Decode(doc)
+		if err != nil {
+			unseen = append(unseen, fmt.Sprintf("k6's thresholds on %s %q are not evaluated again: %v", name, raw[name], err))
+			continue
+		}
+		maps.Copy(set, one)
 	}
 	if sum == nil {
 		for _, name := range subs {
 			unseen = append(unseen, fmt.Sprintf("k6's --out json does not declare the thresholds of submetric %s: any it has were not seen (give --k6-summary)", name))
 		}
 	}
-	return set, subs, unseen, nil
+	return set, subs, unseen
 }
 
 // verdicts are k6's own, from the summary.
