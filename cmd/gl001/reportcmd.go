@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/greenlang/gl001/reports/k6ingest"
 	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/reports/runlog"
 )
@@ -65,11 +67,21 @@ func (rf *reportFlags) verdictExit(r report.Report) error {
 	return nil
 }
 
+// k6RowsHelp lists --map's rows, one a line.
+func k6RowsHelp() string {
+	var b strings.Builder
+	for _, r := range k6ingest.Rows {
+		fmt.Fprintf(&b, "  %-26s %s\n", r.Key, r)
+	}
+	return b.String()
+}
+
 func newReportCmd(s streams) *cobra.Command {
 	var rf *reportFlags
+	kf := &k6Flags{}
 	cmd := &cobra.Command{
-		Use:   "report DIR",
-		Short: "Rebuild a run's validation report from its intervals.ndjson",
+		Use:   "report DIR | report --k6 FILE --out DIR",
+		Short: "Rebuild a run's validation report from its intervals.ndjson, or build one from a k6 run's files",
 		Long: `report rebuilds the validation report of a gl001 run from DIR/intervals.ndjson
 alone (so a run killed midway can still be reported): the verdict, the
 calculator's predictions beside what was observed, the guide's triggers table
@@ -77,11 +89,35 @@ and decision tree applied to the observations, right-sizing, thresholds and
 plots. It writes report.md, report.html (self-contained), junit.xml and the
 plots (PNG and SVG) into DIR, and adds the report to DIR/summary.json.
 
-Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input.`,
+With --k6 FILE it reports on a stock k6 run instead: FILE is k6's --out json
+(or gzipped), --out csv, or --summary-export (totals only: no per-interval
+figures or plots). It writes --out DIR as a run's folder (intervals.ndjson,
+with the samples of a gl001 observe folder merged in by time, and
+summary.json in k6's shape) and the report into it. k6's thresholds are
+evaluated again by gl001, k6's own verdict beside; --k6-summary supplies
+k6's verdicts and the submetric thresholds --out json leaves out.
+The guide's rows read gl001's metrics when the script used our module;
+otherwise Orchestration Latency <- http_req_duration (its name:optimize
+requests when tagged so), the optimize errors <- http_req_failed, and Heat
+Optimization Time <- a trend named heat_optimization_time.
+--map guide_row=k6_metric{tag:value} sets a row; guide_row is one of:
+` + k6RowsHelp() + `
+Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
+99 a threshold failed or saw no data (--k6), as for run.`,
 		Example: `  gl001 report results/short_load_test-20261127T044144Z
-  gl001 report results/expansion --plants-to-add 5 --fail-on critical`,
-		Args: exactArgs(1, "DIR"),
+  gl001 report results/expansion --plants-to-add 5 --fail-on critical
+  gl001 report --k6 k6-out.json.gz --k6-summary summary.json --observed observed/ --out results/k6-run
+  gl001 report --k6 k6-out.csv --map orchestration_latency='http_req_duration{name:optimize}' --out results/k6-run`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if kf.file != "" {
+				return exactArgs(0, "none with --k6")(cmd, args)
+			}
+			return exactArgs(1, "DIR")(cmd, args)
+		},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			if kf.file != "" {
+				return reportK6(s.out, kf, rf)
+			}
 			rep, err := report.Generate(args[0], rf.options())
 			if errors.Is(err, runlog.ErrNoRun) {
 				return badInput(err)
@@ -97,5 +133,12 @@ Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input.`,
 		}),
 	}
 	rf = addReportFlags(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&kf.file, "k6", "", "a stock k6 run's output to report on: --out json (or .gz), --out csv, or --summary-export")
+	f.StringVar(&kf.summary, "k6-summary", "", "with --k6: k6's handleSummary JSON or --summary-export, for k6's verdicts and submetric thresholds")
+	f.StringVar(&kf.observed, "observed", "", "with --k6: a gl001 observe folder whose samples are merged in by time")
+	f.StringVar(&kf.scenario, "scenario", "", "with --k6: the scenario file the k6 script plays, for the calculator's prediction")
+	f.Var(&kf.maps, "map", "with --k6: guide_row=k6_metric{tag:value}, repeatable (rows: see above)")
+	f.StringVar(&kf.out, "out", "", "with --k6: the folder to write the run folder and report into")
 	return cmd
 }

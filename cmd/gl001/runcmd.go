@@ -190,13 +190,8 @@ a report whose verdict is fail).`,
 	f.DurationVar(&o.StandIn.DBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
 	f.StringVar(&o.SummaryExport, "summary-export", "", "also write k6's legacy --summary-export file here (note: there a threshold's true means it did NOT pass)")
 	limits = addLimitFlags(f, "stand-in only: ")
-	f.BoolVar(&kube, "kube", false, "sample the orchestrator's pods (metrics.k8s.io) and HPA through the Kubernetes API instead of local processes")
-	f.StringVar(&kubeOpts.Kubeconfig, "kubeconfig", "", "kubeconfig file for --kube (empty: in-cluster, then the usual loading rules)")
-	f.StringVar(&kubeOpts.Context, "kube-context", "", "kubeconfig context for --kube")
-	f.StringVar(&kubeOpts.Namespace, "namespace", "", "namespace of the orchestrator, for --kube (default: the profile's, greenlang)")
-	f.StringVar(&kubeOpts.LabelSelector, "selector", "", "label selector of the orchestrator's pods, for --kube (default: the profile's, app=gl-001-process-heat-orchestrator)")
-	f.StringVar(&kubeOpts.HPAName, "hpa", "", "the orchestrator's HorizontalPodAutoscaler, for --kube (default: the profile's, gl-001-process-heat-orchestrator-hpa)")
-	f.StringVar(&profile, "profile", "guide", `the target's names (topics, group, API paths, metric names, Kubernetes objects): "guide", or a JSON profile file whose fields replace the guide's`)
+	addKubeFlags(f, &kube, &kubeOpts)
+	addProfileFlag(f, &profile)
 	rf = addReportFlags(f)
 	return cmd
 }

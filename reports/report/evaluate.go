@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -34,7 +35,8 @@ import (
 //     one saw no data; an executor dropped any arrival, started
 //     iterations late (schedule lag p99 above MaxScheduleLagP99MS) or did
 //     not record its schedule's count; or the generator's own CPU peaked
-//     above MaxHarnessCPUPercent of its cores;
+//     above MaxHarnessCPUPercent of its cores; or Options.SourceWarnings
+//     says part of the k6 files the run was built from was not read;
 //   - otherwise pass.
 //
 // A run without sampler readings (CPU, memory, pool, lag not observed) is
@@ -85,6 +87,8 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		FigureGaps:            o.figureGaps,
 	}
 	r.Thresholds, r.ThresholdsError = evaluateThresholds(run, opts.Thresholds)
+	r.Thresholds = withK6Verdicts(r.Thresholds, opts.K6Verdicts)
+	r.SourceNotes, r.SourceWarnings = slices.Clone(opts.SourceNotes), slices.Clone(opts.SourceWarnings)
 	r.Verdict, r.Reasons = r.judge()
 	r.Why = r.why()
 	return r
@@ -248,6 +252,32 @@ func evaluateThresholds(run *runlog.Run, set thresholds.Set) ([]ThresholdResult,
 	return out, ""
 }
 
+// withK6Verdicts sets k6's own verdict beside each threshold, and adds
+// those gl001 has no threshold for as k6's alone.
+func withK6Verdicts(ts []ThresholdResult, k6 map[string]map[string]bool) []ThresholdResult {
+	if len(k6) == 0 {
+		return ts
+	}
+	used := map[[2]string]bool{}
+	for i := range ts {
+		if ok, found := k6[ts[i].Metric][ts[i].Expression]; found {
+			ts[i].K6OK = ptr(ok)
+			used[[2]string{ts[i].Metric, ts[i].Expression}] = true
+		}
+	}
+	for _, metric := range slices.Sorted(maps.Keys(k6)) {
+		for _, expr := range slices.Sorted(maps.Keys(k6[metric])) {
+			if used[[2]string{metric, expr}] {
+				continue
+			}
+			ok := k6[metric][expr]
+			ts = append(ts, ThresholdResult{Metric: metric, Expression: expr, OK: ok, K6OK: ptr(ok), K6Only: true})
+		}
+	}
+	slices.SortStableFunc(ts, func(a, b ThresholdResult) int { return strings.Compare(a.Metric, b.Metric) })
+	return ts
+}
+
 // judge applies the verdict rules of Evaluate and returns the reasons,
 // fails first.
 func (r Report) judge() (Verdict, []Reason) {
@@ -255,6 +285,7 @@ func (r Report) judge() (Verdict, []Reason) {
 	for _, t := range r.thresholdsFailed() {
 		fails = append(fails, fmt.Sprintf("threshold %s %s failed (%s)", t.Metric, t.Expression, t.observedText()))
 	}
+	warns = append(warns, r.SourceWarnings...)
 	for _, t := range r.Thresholds {
 		if t.NoData {
 			warns = append(warns, fmt.Sprintf("threshold %s %s saw no data: no sample matched, so it is not verified", t.Metric, t.Expression))
@@ -385,6 +416,9 @@ func (r Report) why() string {
 
 // observedText is the threshold's observed value in words.
 func (t ThresholdResult) observedText() string {
+	if t.K6Only {
+		return "k6's verdict; no samples to evaluate it again"
+	}
 	if t.Observed == nil {
 		return "no data: no samples, so not verified"
 	}

@@ -51,8 +51,10 @@
 // not observed, or partly hidden by sampler gaps, a planning action could
 // not be verified, the run is incomplete (stopped early, truncated file),
 // a threshold could not be evaluated or saw no data, any iteration was
-// dropped or started late, or the generator was short of CPU; pass
-// otherwise.
+// dropped or started late, the generator was short of CPU, or (a report
+// built from k6's files) part of them could not be read; pass otherwise.
+// A threshold k6 judged that gl001 could not evaluate again counts with
+// k6's verdict.
 package report
 
 import (
@@ -124,6 +126,15 @@ type Options struct {
 	// Completeness).
 	Complete *bool
 	Stopped  string
+	// SourceNotes say where the run's data came from when not from gl001
+	// run (`gl001 report --k6`): the metrics the guide's rows were read
+	// from. SourceWarnings are what it could not read (lines skipped,
+	// thresholds not seen, totals only); each is also a warning.
+	SourceNotes, SourceWarnings []string
+	// K6Verdicts are k6's own verdicts by metric key and expression (held
+	// or not), shown beside gl001's. A verdict no threshold of Thresholds
+	// matches is reported as k6's alone (ThresholdResult.K6Only).
+	K6Verdicts map[string]map[string]bool
 }
 
 // Report is the evaluation of one run. Every slice is non-nil, so JSON
@@ -184,6 +195,10 @@ type Report struct {
 	// of it stood (say, a target that reports no timeouts), one per
 	// sampler, field and reason, sorted so.
 	FigureGaps []FigureGap `json:"figure_gaps"`
+	// SourceNotes and SourceWarnings are the Options'; empty for a gl001
+	// run.
+	SourceNotes    []string `json:"source_notes,omitempty"`
+	SourceWarnings []string `json:"source_warnings,omitempty"`
 }
 
 // Reason is one finding the verdict rests on.
@@ -308,6 +323,12 @@ type ThresholdResult struct {
 	Observed    *float64 `json:"observed"`
 	Unit        string   `json:"unit,omitempty"`
 	AbortOnFail bool     `json:"abort_on_fail,omitempty"`
+	// K6OK is k6's own verdict on the threshold (true: held), when the
+	// report was built from k6's files with its summary; nil otherwise.
+	K6OK *bool `json:"k6_ok,omitempty"`
+	// K6Only is set when gl001 could not evaluate the threshold again (a
+	// summary alone has no samples): OK is k6's verdict.
+	K6Only bool `json:"k6_only,omitempty"`
 }
 
 // thresholdsFailed returns the thresholds that were judged and did not

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func (r Report) build(figs []plots.Figure) document {
 	if r.Run.TestName != "" {
 		title += ": " + r.Run.TestName
 	}
-	return document{
+	doc := document{
 		Title:   title,
 		Verdict: r.Verdict,
 		Sections: []section{
@@ -82,6 +83,10 @@ func (r Report) build(figs []plots.Figure) document {
 			r.detailsSection(),
 		},
 	}
+	if len(r.SourceNotes)+len(r.SourceWarnings) > 0 {
+		doc.Sections = slices.Insert(doc.Sections, 1, r.sourceSection())
+	}
+	return doc
 }
 
 func (r Report) verdictSection() section {
@@ -90,6 +95,11 @@ func (r Report) verdictSection() section {
 		s.Blocks = append(s.Blocks, para(r.StandInNote))
 	}
 	return s
+}
+
+// sourceSection says where a report built from k6's files got its data.
+func (r Report) sourceSection() section {
+	return section{ID: "source", Title: "Source of the data", Blocks: []block{list(append(slices.Clone(r.SourceNotes), r.SourceWarnings...))}}
 }
 
 func (r Report) comparisonSection() section {
@@ -318,7 +328,14 @@ func (r Report) thresholdsSection() section {
 		s.Blocks = append(s.Blocks, para("No thresholds."))
 		return s
 	}
+	withK6 := false
+	for _, th := range r.Thresholds {
+		withK6 = withK6 || th.K6OK != nil
+	}
 	t := &table{Head: []string{"Metric", "Threshold", "Observed", "Result"}, Right: map[int]bool{2: true}}
+	if withK6 {
+		t.Head = append(t.Head, "k6's verdict")
+	}
 	for _, th := range r.Thresholds {
 		obs := "no samples"
 		if th.Observed != nil {
@@ -334,7 +351,18 @@ func (r Report) thresholdsSection() section {
 		case !th.OK:
 			res, class = "fail", string(Fail)
 		}
-		t.add(class, th.Metric, th.Expression, obs, res)
+		if th.K6Only {
+			obs, res = "not evaluated again (no samples)", res+" (k6's)"
+		}
+		if !withK6 {
+			t.add(class, th.Metric, th.Expression, obs, res)
+			continue
+		}
+		k6 := "not given"
+		if th.K6OK != nil {
+			k6 = map[bool]string{true: "pass", false: "fail"}[*th.K6OK]
+		}
+		t.add(class, th.Metric, th.Expression, obs, res, k6)
 	}
 	s.Blocks = append(s.Blocks, tableBlock(t))
 	return s

@@ -1,0 +1,183 @@
+package k6ingest
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/record"
+	"github.com/greenlang/gl001/xk6-gl001/thresholds"
+)
+
+// builder buckets k6's points by time into intervals of one registry,
+// each written as it closes, with the observed sample of its time span.
+// It is not safe for concurrent use.
+type builder struct {
+	reg        *metrics.Registry
+	start, end time.Time // of the interval being filled
+	width      time.Duration
+	first      time.Time
+	out        *metrics.IntervalWriter
+
+	byName map[string]*metrics.Metric
+	subs   map[string][]series // by base metric name
+	maps   []mapped
+
+	observed []runlog.Interval // with a Sample, in time order
+	next     int               // first observed not yet merged
+	outside  int
+	err      error
+
+	points, late int64
+}
+
+// series is one submetric's own metric.
+type series struct {
+	key thresholds.MetricKey
+	m   *metrics.Metric
+}
+
+// mapped is a row's metric, fed by a mapping, and for the latency row
+// the answered requests (expected_response:true) beside it.
+type mapped struct {
+	Mapping
+	m, answered *metrics.Metric
+}
+
+func newBuilder(first time.Time, width time.Duration, seen map[string]*seenMetric, subs []string, ms []Mapping, observed *runlog.Run) *builder {
+	b := &builder{reg: metrics.NewRegistry(first), start: first, end: first.Add(width), width: width, first: first,
+		byName: map[string]*metrics.Metric{}, subs: map[string][]series{}}
+	for _, name := range slices.Sorted(maps.Keys(seen)) {
+		d := seen[name].decl
+		b.byName[name] = b.declare(name, d.Type, d.Contains)
+	}
+	for _, key := range subs {
+		k, err := thresholds.ParseMetricKey(key)
+		if err != nil || seen[k.Name] == nil || b.byName[key] != nil {
+			continue
+		}
+		d := seen[k.Name].decl
+		m := b.declare(key, d.Type, d.Contains)
+		b.byName[key] = m
+		b.subs[k.Name] = append(b.subs[k.Name], series{key: k, m: m})
+	}
+	for _, mp := range ms {
+		src := seen[mp.Source.Name].decl
+		x := mapped{Mapping: mp, m: b.declare(mp.Row.Metric, mp.Row.Type, src.Contains)}
+		if mp.Row.Metric == record.MetricOptimizeDuration && seen[mp.Source.Name].tagged[record.TagExpectedResponse] != nil {
+			x.answered = b.declare(record.AnsweredKey, mp.Row.Type, src.Contains)
+		}
+		b.maps = append(b.maps, x)
+	}
+	// Our own module's latency, read directly: its answered requests too.
+	if s := seen[record.MetricOptimizeDuration]; s != nil && s.tagged[record.TagExpectedResponse] != nil && b.byName[record.AnsweredKey] == nil {
+		k, _ := thresholds.ParseMetricKey(record.AnsweredKey)
+		m := b.declare(record.AnsweredKey, s.decl.Type, s.decl.Contains)
+		b.byName[record.AnsweredKey] = m
+		b.subs[k.Name] = append(b.subs[k.Name], series{key: k, m: m})
+	}
+	if observed != nil {
+		for _, iv := range observed.Intervals {
+			if iv.Sample != nil && iv.Extra[record.SamplesKey] != nil {
+				b.observed = append(b.observed, iv)
+			}
+		}
+		slices.SortStableFunc(b.observed, func(a, c runlog.Interval) int { return a.Sample.At.Compare(c.Sample.At) })
+	}
+	return b
+}
+
+// declare declares a metric; the names come from k6, which has checked
+// them, and each once, so an error is a metric k6 allows and gl001 does
+// not: it is left out.
+func (b *builder) declare(name string, t metrics.Type, c metrics.ValueType) *metrics.Metric {
+	m, err := b.reg.New(name, t, c)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// add records one point in the interval of its time. A point earlier
+// than the interval being filled (k6 wrote it late) is counted in it.
+func (b *builder) add(p Point) {
+	if b.err != nil {
+		return
+	}
+	for !p.Time.Before(b.end) {
+		if b.flush(); b.err != nil {
+			return
+		}
+	}
+	if p.Time.Before(b.start) {
+		b.late++
+	}
+	b.points++
+	if m := b.byName[p.Metric]; m != nil {
+		b.reg.Add(m, p.Value)
+	}
+	for _, s := range b.subs[p.Metric] {
+		if s.m != nil && tagsMatch(s.key, p.Tags) {
+			b.reg.Add(s.m, p.Value)
+		}
+	}
+	for _, mp := range b.maps {
+		if mp.m != nil && mp.matches(&p) {
+			b.reg.Add(mp.m, p.Value)
+			if mp.answered != nil && p.Tags[record.TagExpectedResponse] == "true" {
+				b.reg.Add(mp.answered, p.Value)
+			}
+		}
+	}
+}
+
+func tagsMatch(k thresholds.MetricKey, tags map[string]string) bool {
+	for _, t := range k.Tags {
+		if tags[t.Key] != t.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// flush writes the interval being filled, with the observed sample taken
+// in it (the last, if several).
+func (b *builder) flush() {
+	iv := b.reg.Flush(b.end)
+	for b.next < len(b.observed) && b.observed[b.next].Sample.At.Before(iv.End) {
+		o := b.observed[b.next]
+		b.next++
+		if o.Sample.At.Before(iv.Start) {
+			b.outside++
+			continue
+		}
+		if iv.Extra == nil {
+			iv.Extra = map[string]json.RawMessage{}
+		}
+		if iv.Extra[record.SamplesKey] != nil {
+			b.outside++ // replaced by a later one in the same interval
+		}
+		iv.Extra[record.SamplesKey] = o.Extra[record.SamplesKey]
+	}
+	b.err = b.out.Write(iv)
+	b.start, b.end = b.end, b.end.Add(b.width)
+}
+
+// finish writes the last, partly filled interval.
+func (b *builder) finish() error {
+	if b.err == nil && b.points > 0 {
+		b.flush()
+	}
+	b.outside += len(b.observed) - b.next
+	b.next = len(b.observed)
+	return b.err
+}
+
+func (b *builder) observedOutside() int { return b.outside }
+
+// span is the run's length, from the first point to the last interval's
+// end.
+func (b *builder) span() time.Duration { return b.start.Sub(b.first) }
