@@ -18,10 +18,10 @@ func newK6Cmd(s streams) *cobra.Command {
 		Short: "Run gl001's scenarios with stock k6: scaffold a script and the files it reads",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return badInput(fmt.Errorf("%s needs a subcommand: init", cmd.CommandPath()))
+			return badInput(fmt.Errorf("%s needs a subcommand: init or serve", cmd.CommandPath()))
 		},
 	}
-	cmd.AddCommand(newK6InitCmd(s))
+	cmd.AddCommand(newK6InitCmd(s), newK6ServeCmd(s))
 	return cmd
 }
 

@@ -32,7 +32,7 @@ func TestK6Init(t *testing.T) {
 			code: exitBadInput, stderr: []string{"scenario.json"}},
 		{name: "one argument", args: []string{"k6", "init", "smoke_test.json"}, code: exitBadInput,
 			stderr: []string{"takes exactly 2 argument"}},
-		{name: "k6 alone", args: []string{"k6"}, code: exitBadInput, stderr: []string{"needs a subcommand: init"}},
+		{name: "k6 alone", args: []string{"k6"}, code: exitBadInput, stderr: []string{"needs a subcommand: init or serve"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

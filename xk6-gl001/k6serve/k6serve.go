@@ -171,6 +171,7 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 	}
 	sv := Serving{Target: o.Target, Brokers: o.Bus.Brokers}
 	var limits *api.ReplicaLimits
+	var ready *api.ReadyLine
 	if o.Target == "" {
 		si, err := engine.StartStandIn(ctx, o.Scenario, o.Bus, o.StandIn, o.ProfileFile, o.Logger)
 		if errors.Is(err, engine.ErrInput) {
@@ -185,7 +186,7 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 			}
 		}()
 		rl := si.Ready()
-		sv.Target, sv.Brokers, sv.StandIn, limits = rl.API, rl.Brokers, true, &rl.Limits
+		sv.Target, sv.Brokers, sv.StandIn, limits, ready = rl.API, rl.Brokers, true, &rl.Limits, &rl
 	}
 	bus := o.Bus
 	bus.Brokers = sv.Brokers
@@ -228,7 +229,7 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 		defer close(obsDone)
 		out.Observed, obsErr = observer.Run(obsCtx, observer.Options{
 			Samplers: sampler.Config{Target: sv.Target, Limits: limits, Bus: bus, Profile: o.Profile},
-			OutDir:   observed, Interval: o.Interval, Version: o.Version, ProfileName: o.ProfileName})
+			OutDir:   observed, Interval: o.Interval, Version: o.Version, ProfileName: o.ProfileName, StandIn: ready})
 	}()
 
 	sv.K6Command = K6Command(o.Dir, sv, o.K6Out, o.Summary)
