@@ -32,6 +32,9 @@ func TestK6Init(t *testing.T) {
 			code: exitBadInput, stderr: []string{"scenario.json"}},
 		{name: "one argument", args: []string{"k6", "init", "smoke_test.json"}, code: exitBadInput,
 			stderr: []string{"takes exactly 2 argument"}},
+		{name: "serve a folder init did not write", args: []string{"k6", "serve", filepath.Join(dir, "empty")}, code: exitBadInput,
+			stderr: []string{`"` + filepath.Join(dir, "empty") + `"`, "not a gl001 k6 init folder", "gl001 k6 init SCENARIO"}},
+		{name: "serve with no folder", args: []string{"k6", "serve"}, code: exitBadInput, stderr: []string{"takes exactly 1 argument"}},
 		{name: "k6 alone", args: []string{"k6"}, code: exitBadInput, stderr: []string{"needs a subcommand: init or serve"}},
 	}
 	for _, tt := range tests {
