@@ -87,8 +87,10 @@ type Options struct {
 
 // Serving is what serve listens on once it is ready.
 type Serving struct {
-	Target  string   // the orchestrator's base URL: GL001_TARGET
-	Bridge  string   // the bridge's base URL: GL001_BRIDGE; "" when no bridge runs
+	Target string // the orchestrator's base URL: GL001_TARGET
+	// Bridge is the bridge's base URL, GL001_BRIDGE; "" when none runs (no
+	// brokers, or a scenario with no coordination events).
+	Bridge  string
 	Brokers []string // the Kafka the bridge and the lag sampler use
 	StandIn bool     // the target is the stand-in serve started
 	// K6Command is the k6 run command line for the user to paste.
@@ -196,7 +198,7 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 	bridgeCtx, stopBridge := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBridge()
 	var bridgeErr error
-	if len(bus.Brokers) > 0 {
+	if len(bus.Brokers) > 0 && !o.Scenario.Plan().Coordinate.Skip() {
 		cfg, err := bus.Config()
 		if err != nil {
 			return out, fmt.Errorf("%w: %w", ErrInput, err)
