@@ -55,6 +55,7 @@ func TestServeAgainstStandIn(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	start := time.Now()
 	ready := make(chan k6serve.Serving, 1)
 	type result struct {
 		out k6serve.Outcome
@@ -93,8 +94,10 @@ func TestServeAgainstStandIn(t *testing.T) {
 	}
 	time.Sleep(600 * time.Millisecond) // a few intervals with the replicas busy
 
-	// k6 "finishes": its files appear, the summary export last.
-	copyFile(t, filepath.Join(fixture, "k6-out.json"), filepath.Join(dir, "k6-out.json"))
+	// k6 "finishes": its files appear, the summary export last. The
+	// recorded points are moved to start with serve, so the observed
+	// samples fall within k6's time span and are merged.
+	shiftK6(t, filepath.Join(fixture, "k6-out.json"), filepath.Join(dir, "k6-out.json"), start)
 	copyFile(t, filepath.Join(fixture, "k6-summary-export.json"), filepath.Join(dir, "k6-summary-export.json"))
 	var r result
 	select {
@@ -133,8 +136,58 @@ func TestServeAgainstStandIn(t *testing.T) {
 	if err != nil && rep.Verdict == "" {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(out, report.MarkdownFile)); err != nil {
-		t.Error(err)
+	md, err := os.ReadFile(filepath.Join(out, report.MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, line := range strings.Split(string(md), "\n") {
+		if strings.HasPrefix(line, "| Master CPU Usage |") {
+			found = true
+			t.Log(line)
+			if strings.Contains(line, "not observed") {
+				t.Errorf("the report did not read the stand-in's replica CPU:\n%s", line)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s has no Master CPU Usage row", report.MarkdownFile)
+	}
+}
+
+// shiftK6 copies a k6 --out json file, moving every point so the first
+// is at start.
+func shiftK6(t *testing.T, from, to string, start time.Time) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	var delta time.Duration
+	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var l map[string]any
+		if err := json.Unmarshal(line, &l); err != nil {
+			t.Fatalf("%s:%d: %v", from, i+1, err)
+		}
+		if d, ok := l["data"].(map[string]any); ok && l["type"] == "Point" {
+			at, err := time.Parse(time.RFC3339Nano, d["time"].(string))
+			if err != nil {
+				t.Fatalf("%s:%d: %v", from, i+1, err)
+			}
+			if delta == 0 {
+				delta = start.Sub(at)
+			}
+			d["time"] = at.Add(delta).Format(time.RFC3339Nano)
+		}
+		nb, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(append(nb, '\n'))
+	}
+	if err := os.WriteFile(to, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
