@@ -38,6 +38,8 @@ func TestK6Init(t *testing.T) {
 			stderr: []string{"takes exactly 2 argument"}},
 		{name: "serve a folder init did not write", args: []string{"k6", "serve", filepath.Join(dir, "empty")}, code: exitBadInput,
 			stderr: []string{`"` + filepath.Join(dir, "empty") + `"`, "not a gl001 k6 init folder", "gl001 k6 init SCENARIO"}},
+		{name: "serve a real target with stand-in limits", args: []string{"k6", "serve", out, "--target", "http://127.0.0.1:1", "--brokers", "127.0.0.1:1", "--replica-cpu-limit", "500m"},
+			code: exitBadInput, stderr: []string{"--replica-cpu-limit applies to the stand-in only"}},
 		{name: "serve with no folder", args: []string{"k6", "serve"}, code: exitBadInput, stderr: []string{"takes exactly 1 argument"}},
 		{name: "k6 alone", args: []string{"k6"}, code: exitBadInput, stderr: []string{"needs a subcommand: init or serve"}},
 	}

@@ -24,6 +24,7 @@ func newK6ServeCmd(s streams) *cobra.Command {
 		interval          time.Duration
 		verbose           bool
 		rf                *reportFlags
+		limits            limitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve DIR [--target URL --brokers LIST] [--scenario FILE] [--until-k6]",
@@ -81,6 +82,17 @@ Exit codes as gl001 report --k6: 0 ok, 99 a threshold failed or saw no data,
 				return badInput(fmt.Errorf("invalid argument %q for \"--interval\" flag: must be from 100ms to 1m", interval))
 			}
 			o.Interval = interval
+			if o.StandIn.DBQueryTime < 0 {
+				return badInput(fmt.Errorf("invalid argument %q for \"--db-query-time\" flag: must not be negative", o.StandIn.DBQueryTime))
+			}
+			o.StandIn.CPULimitMillicores, o.StandIn.MemoryLimitMiB = limits.cpu.millicores, limits.memory.mib
+			if o.Target != "" {
+				for _, name := range []string{"replica-cpu-limit", "replica-memory-limit", "db-pool-size", "db-query-time"} {
+					if cmd.Flags().Changed(name) {
+						return badInput(fmt.Errorf("--%s applies to the stand-in only: with --target serve starts none", name))
+					}
+				}
+			}
 			o.Bus.Brokers = splitList(brokers)
 			busPasswordFromEnv(&o.Bus)
 			o.Version = version
@@ -131,6 +143,9 @@ Exit codes as gl001 report --k6: 0 ok, 99 a threshold failed or saw no data,
 	f.BoolVar(&o.UntilK6, "until-k6", false, "stop by itself once k6 has written DIR's summary export (k6 writes it as it exits)")
 	f.DurationVar(&interval, "interval", time.Second, "sampling interval: one DIR/observed/intervals.ndjson line each")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log at debug level (warnings are always logged)")
+	f.IntVar(&o.StandIn.DBPoolSize, "db-pool-size", 0, "stand-in only: DB_POOL_SIZE for the whole deployment (0: the calculator's)")
+	f.DurationVar(&o.StandIn.DBQueryTime, "db-query-time", 0, "stand-in only: service time of one database query (0: 2ms)")
+	limits = addLimitFlags(f, "stand-in only: ")
 	addBusFlags(f, &o.Bus)
 	addProfileFlag(f, &profile)
 	rf = addReportFlags(f)
