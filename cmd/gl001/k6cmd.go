@@ -47,8 +47,10 @@ func newK6InitCmd(s streams) *cobra.Command {
 
 SCENARIO is a scenario file or the name of a shipped one: ` + strings.Join(scenarios.Shipped(), ", ") + `.
 DIR must be new or empty; --force writes the four files into a folder that holds others.
-init then prints the commands that run the test: gl001 simulate, gl001 bridge (Kafka for
-coordinate()), gl001 observe, k6 run and gl001 report --k6.`,
+init then prints the commands that run the test: gl001 k6 serve DIR (the stand-in, the
+bridge and the samplers in one process, then the report) beside k6 run; or, by hand,
+gl001 simulate, gl001 bridge (Kafka for coordinate()), gl001 observe, k6 run and
+gl001 report --k6.`,
 		Example: `  gl001 k6 init short_load_test.json k6-short
   gl001 k6 init my_scenario.json tests/k6 --force`,
 		Args: exactArgs(2, "SCENARIO DIR"),

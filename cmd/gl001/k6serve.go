@@ -37,12 +37,13 @@ the samplers, into DIR/observed, with the stand-in's replica CPU and memory when
 it is the stand-in. It then prints the k6 run command to start in another
 terminal, and waits.
 
-On Ctrl-C (or with --until-k6 once k6 has written DIR/summary-export.json) it
+On Ctrl-C (or, with --until-k6, once k6 has written DIR/summary-export.json and
+its points file has stopped growing) it
 stops the samplers, the bridge and the stand-in, and builds the report from
 DIR/k6-out.json.gz, the summary export and DIR/observed into DIR/report, as
 gl001 report --k6 does. A second Ctrl-C stops at once, with no report.
 
-SCENARIO defaults to the one fleet.json was written for.
+--scenario defaults to the one DIR/fleet.json was written for (its test_name).
 
 Exit codes as gl001 report --k6: 0 ok, 99 a threshold failed or saw no data,
 1 failed, 2 bad input (DIR not a gl001 k6 init folder, k6's files missing).`,

@@ -239,7 +239,7 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 	if o.Ready != nil {
 		o.Ready(sv)
 	}
-	out.Stopped = wait(ctx, obsDone, o.UntilK6, filepath.Join(o.Dir, o.Summary))
+	out.Stopped = wait(ctx, obsDone, o.UntilK6, filepath.Join(o.Dir, o.Summary), filepath.Join(o.Dir, o.K6Out))
 
 	stopObs()
 	<-obsDone
@@ -255,16 +255,16 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 }
 
 // wait returns why serving ends: ctx done, the observer ended on its own
-// (an error), or with untilK6 the summary export written and no longer
-// growing.
-func wait(ctx context.Context, obsDone <-chan struct{}, untilK6 bool, summary string) string {
+// (an error), or with untilK6 k6 finished: its summary export written and
+// its points file there, neither grown for one poll.
+func wait(ctx context.Context, obsDone <-chan struct{}, untilK6 bool, summary, points string) string {
 	var tick <-chan time.Time
 	if untilK6 {
 		t := time.NewTicker(summaryPoll)
 		defer t.Stop()
 		tick = t.C
 	}
-	last := int64(-1)
+	var last [2]int64
 	for {
 		select {
 		case <-ctx.Done():
@@ -272,16 +272,19 @@ func wait(ctx context.Context, obsDone <-chan struct{}, untilK6 bool, summary st
 		case <-obsDone:
 			return "observer stopped"
 		case <-tick:
-			// k6 writes the summary export once, at its very end: a file
-			// that parses as JSON and kept its size for a poll is done.
-			fi, err := os.Stat(summary)
-			if err != nil || fi.Size() == 0 {
-				continue
+			// k6 writes the summary export once, as it exits, after its
+			// outputs have flushed: a summary that parses as JSON, beside
+			// a points file, both the size they were a poll ago, is done.
+			var now [2]int64
+			for i, p := range []string{summary, points} {
+				if fi, err := os.Stat(p); err == nil {
+					now[i] = fi.Size()
+				}
 			}
-			if fi.Size() == last && complete(summary) {
+			if now[0] > 0 && now[1] > 0 && now == last && complete(summary) {
 				return "k6 finished"
 			}
-			last = fi.Size()
+			last = now
 		}
 	}
 }
