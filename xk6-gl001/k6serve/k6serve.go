@@ -23,7 +23,6 @@ import (
 	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/simulator/api"
-	"github.com/greenlang/gl001/simulator/fleet"
 	"github.com/greenlang/gl001/xk6-gl001/bridge"
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/k6init"
@@ -199,26 +198,11 @@ func Run(ctx context.Context, o Options) (out Outcome, err error) {
 	defer stopBridge()
 	var bridgeErr error
 	if len(bus.Brokers) > 0 && !o.Scenario.Plan().Coordinate.Skip() {
-		cfg, err := bus.Config()
-		if err != nil {
-			return out, fmt.Errorf("%w: %w", ErrInput, err)
-		}
-		f, err := fleet.New(fleet.Config{Plants: o.Scenario.Plants, Agents: o.Scenario.SubAgents, Seed: o.Scenario.Seed})
-		if err != nil {
-			return out, fmt.Errorf("%w: %s: %w", ErrInput, o.ScenarioFile, err)
-		}
-		b, err = bridge.New(ctx, bridge.Options{Bus: cfg, Topic: o.Profile.Topic, AckTopic: o.Profile.AckTopic, Fleet: f, Logger: o.Logger})
-		if errors.Is(err, bridge.ErrUnreachable) {
-			return out, fmt.Errorf("%w: brokers %v: %w", ErrInput, bus.Brokers, err)
-		}
-		if err != nil {
+		var ln net.Listener
+		if b, ln, err = startBridge(ctx, o, bus); err != nil {
 			return out, err
 		}
 		defer b.Close()
-		ln, err := net.Listen("tcp", o.BridgeListen)
-		if err != nil {
-			return out, fmt.Errorf("%w: --bridge-listen %q: %w", ErrInput, o.BridgeListen, err)
-		}
 		sv.Bridge = "http://" + ln.Addr().String()
 		wg.Go(func() { bridgeErr = b.Serve(bridgeCtx, ln, b.AckTimeout()+bridgeSlack) })
 	}
