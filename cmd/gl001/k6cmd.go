@@ -18,10 +18,10 @@ func newK6Cmd(s streams) *cobra.Command {
 		Short: "Run gl001's scenarios with stock k6: scaffold a script and the files it reads",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return badInput(fmt.Errorf("%s needs a subcommand: init", cmd.CommandPath()))
+			return badInput(fmt.Errorf("%s needs a subcommand: init or serve", cmd.CommandPath()))
 		},
 	}
-	cmd.AddCommand(newK6InitCmd(s))
+	cmd.AddCommand(newK6InitCmd(s), newK6ServeCmd(s))
 	return cmd
 }
 
@@ -47,8 +47,10 @@ func newK6InitCmd(s streams) *cobra.Command {
 
 SCENARIO is a scenario file or the name of a shipped one: ` + strings.Join(scenarios.Shipped(), ", ") + `.
 DIR must be new or empty; --force writes the four files into a folder that holds others.
-init then prints the commands that run the test: gl001 simulate, gl001 bridge (Kafka for
-coordinate()), gl001 observe, k6 run and gl001 report --k6.`,
+init then prints the commands that run the test: gl001 k6 serve DIR (the stand-in, the
+bridge and the samplers in one process, then the report) beside k6 run; or, by hand,
+gl001 simulate, gl001 bridge (Kafka for coordinate()), gl001 observe, k6 run and
+gl001 report --k6.`,
 		Example: `  gl001 k6 init short_load_test.json k6-short
   gl001 k6 init my_scenario.json tests/k6 --force`,
 		Args: exactArgs(2, "SCENARIO DIR"),

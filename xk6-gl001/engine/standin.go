@@ -119,6 +119,46 @@ func (o StandInOptions) args(s scenarios.Scenario, bus kafkabus.Options, profile
 // standInStartTimeout is an error quoting its last log lines; one that
 // refuses its flags is ErrInput.
 func startStandIn(ctx context.Context, o Options) (*standIn, error) {
+	return launchStandIn(ctx, o.StandIn, o.Scenario, o.Bus, o.ProfileFile, o.Logger)
+}
+
+// StandIn is a running stand-in deployment (`gl001 simulate` as a child
+// process) started by StartStandIn, for a caller that drives the load
+// some other way (gl001 k6 serve). Stop it once it is no longer needed.
+type StandIn struct{ s *standIn }
+
+// StartStandIn starts the stand-in sized for scenario s as a run sizes
+// it (plants, sub-agents, replicas, partitions), on a loopback port, and
+// returns once it has printed its ready line; see startStandIn for the
+// process group and the errors (ErrInput for flags it refuses). bus
+// reaches the user's Kafka; no brokers, the stand-in embeds its own.
+// profileFile is a profile file or "" for the guide's names.
+func StartStandIn(ctx context.Context, s scenarios.Scenario, bus kafkabus.Options, o StandInOptions, profileFile string, log *slog.Logger) (*StandIn, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	si, err := launchStandIn(ctx, o, s, bus, profileFile, log)
+	if err != nil {
+		return nil, err
+	}
+	return &StandIn{s: si}, nil
+}
+
+// Ready is the stand-in's ready line: its API URL, brokers and limits.
+func (s *StandIn) Ready() api.ReadyLine { return s.s.ready }
+
+// Stop stops the stand-in gracefully (SIGTERM, then its process group is
+// killed after standInStopGrace) and waits for it. Safe to call twice.
+func (s *StandIn) Stop() error { return s.s.stop() }
+
+func launchStandIn(ctx context.Context, so StandInOptions, sc scenarios.Scenario, bus kafkabus.Options, profileFile string, log *slog.Logger) (*standIn, error) {
+	o := struct {
+		StandIn     StandInOptions
+		Scenario    scenarios.Scenario
+		Bus         kafkabus.Options
+		ProfileFile string
+		Logger      *slog.Logger
+	}{so, sc, bus, profileFile, log}
 	exe := o.StandIn.Executable
 	if exe == "" {
 		var err error

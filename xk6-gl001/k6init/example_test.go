@@ -22,7 +22,13 @@ func ExampleNextSteps() {
 	o.Dir = "smoke" // print the commands as for a folder named relative to here
 	fmt.Print(k6init.NextSteps(o, r))
 	// Output:
-	// Next, each in a terminal of its own:
+	// Next, in two terminals:
+	//   # A. the stand-in, the bridge and the samplers in one process; it prints the k6 run line for B,
+	//   #    and on Ctrl-C (once k6 has finished) writes the report into smoke/report
+	//   gl001 k6 serve smoke --scenario smoke_test.json
+	//   # B. the load, with stock k6: paste the k6 run line serve prints, which reads (PORT: the stand-in's)
+	//   k6 run -e GL001_TARGET=http://127.0.0.1:PORT -e GL001_BRIDGE=http://127.0.0.1:8686 --out json=smoke/k6-out.json.gz --summary-export smoke/summary-export.json smoke/script.js
+	// Or, against your own GL-001 (gl001 k6 serve --target URL --brokers LIST does too), each in a terminal of its own:
 	//   # 1. the target: the stand-in deployment (or your own GL-001: change GL001_TARGET and --target below)
 	//   gl001 simulate --plants 2 --agents 10 --seed 1 --replicas 3 --partitions 3
 	//   # 2. the bridge that carries coordinate() to Kafka: BROKERS from simulate's ready line ("brokers"), or your cluster's

@@ -272,7 +272,11 @@ func TestNextSteps(t *testing.T) {
 	o := k6init.Options{Scenario: s, ScenarioFile: "short_load_test.json", Dir: dir}
 	steps := k6init.NextSteps(o, write(t, o))
 	q := func(name string) string { return "'" + filepath.Join(dir, name) + "'" }
+	if !strings.HasPrefix(steps, "Next, in two terminals:\n") {
+		t.Errorf("next steps do not lead with gl001 k6 serve:\n%s", steps)
+	}
 	for _, want := range []string{
+		"gl001 k6 serve " + "'" + dir + "'" + " --scenario short_load_test.json\n",
 		"gl001 simulate --plants 15 --agents 75 --seed 1 --replicas 11",
 		"gl001 bridge --brokers BROKERS --scenario short_load_test.json",
 		"gl001 observe --target http://127.0.0.1:8000 --out " + q("observed"),

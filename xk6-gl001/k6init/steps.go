@@ -17,9 +17,11 @@ const (
 )
 
 // NextSteps returns the commands that run the scaffolded test, one per
-// line with a comment above each: the stand-in target, the bridge (when
-// the scenario sends coordination events), the samplers, k6 itself and
-// the report. Paths are o.Dir's as given; arguments are shell-quoted.
+// line with a comment above each: first gl001 k6 serve (everything but
+// k6 in one process, then the report) and k6 beside it; then, for a real
+// cluster or to run each part alone, the stand-in target, the bridge
+// (when the scenario sends coordination events), the samplers, k6 itself
+// and the report. Paths are o.Dir's as given; arguments are shell-quoted.
 func NextSteps(o Options, r Result) string {
 	s := o.Scenario
 	dir := func(name string) string { return quote(filepath.Join(o.Dir, name)) }
@@ -34,14 +36,25 @@ func NextSteps(o Options, r Result) string {
 		step++
 		fmt.Fprintf(&b, "  # %d. %s\n  %s\n", step, comment, cmd)
 	}
-	fmt.Fprintf(&b, "Next, each in a terminal of its own:\n")
-	add("the target: the stand-in deployment (or your own GL-001: change GL001_TARGET and --target below)",
-		fmt.Sprintf("gl001 simulate --plants %d --agents %d --seed %d --replicas %d --partitions %d%s",
-			s.Plants, s.SubAgents, s.Seed, s.ReplicasOrPredicted(), s.Partitions, profile))
 	coordinate := false
 	for _, name := range r.Scenarios {
 		coordinate = coordinate || name == "coordinate"
 	}
+	bridgeEnv := ""
+	if coordinate {
+		bridgeEnv = " -e GL001_BRIDGE=" + DefaultBridge
+	}
+	fmt.Fprintf(&b, "Next, in two terminals:\n")
+	fmt.Fprintf(&b, "  # A. the stand-in, the bridge and the samplers in one process; it prints the k6 run line for B,\n"+
+		"  #    and on Ctrl-C (once k6 has finished) writes the report into %s\n  %s\n",
+		dir("report"), "gl001 k6 serve "+quote(o.Dir)+" --scenario "+scenario+profile)
+	fmt.Fprintf(&b, "  # B. the load, with stock k6: paste the k6 run line serve prints, which reads (PORT: the stand-in's)\n")
+	fmt.Fprintf(&b, "  k6 run -e GL001_TARGET=http://127.0.0.1:PORT%s --out json=%s --summary-export %s %s\n",
+		bridgeEnv, dir("k6-out.json.gz"), dir("summary-export.json"), dir(ScriptFile))
+	fmt.Fprintf(&b, "Or, against your own GL-001 (gl001 k6 serve --target URL --brokers LIST does too), each in a terminal of its own:\n")
+	add("the target: the stand-in deployment (or your own GL-001: change GL001_TARGET and --target below)",
+		fmt.Sprintf("gl001 simulate --plants %d --agents %d --seed %d --replicas %d --partitions %d%s",
+			s.Plants, s.SubAgents, s.Seed, s.ReplicasOrPredicted(), s.Partitions, profile))
 	if coordinate {
 		add("the bridge that carries coordinate() to Kafka: BROKERS from simulate's ready line (\"brokers\"), or your cluster's",
 			"gl001 bridge --brokers BROKERS --scenario "+scenario+profile)

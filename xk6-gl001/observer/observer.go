@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/sampler"
@@ -35,6 +36,11 @@ type Options struct {
 	Version  string
 	// ProfileName is recorded in the header: "guide" or the profile file.
 	ProfileName string
+	// StandIn is the ready line of the stand-in the caller started as the
+	// target, nil for another target: the header then records the stand-in,
+	// its replicas, workers and limits as a run's does, so the report reads
+	// the replicas' percentages against them.
+	StandIn *api.ReadyLine
 }
 
 // Outcome is what an observation wrote.
@@ -71,8 +77,12 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return out, err
 	}
 	out.Start = time.Now()
-	meta, err := json.Marshal(record.Meta{Target: o.Samplers.Target, Brokers: o.Samplers.Bus.Brokers,
-		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, Profile: o.ProfileName})
+	m := record.Meta{Target: o.Samplers.Target, Brokers: o.Samplers.Bus.Brokers,
+		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, Profile: o.ProfileName}
+	if si := o.StandIn; si != nil {
+		m.StandIn, m.ReplicasRunning, m.Workers, m.ReplicaLimits = true, len(si.Replicas), si.Workers, &si.Limits
+	}
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return out, err
 	}
