@@ -102,7 +102,7 @@ func TestVerdict(t *testing.T) {
 			f.executors = map[string]record.Executor{"optimize": {Scheduled: 150000, Started: 88635, Dropped: 61365, DroppedBehind: 61365}}
 			f.scheduleLagMS = map[string][]float64{"optimize": {900, 1500, 2500}}
 			return f
-		}, want: report.Fail, because: "the optimize executor started 88,635 of the 150,000 iterations its schedule called for (59.1%, under 99%), so the load asked was not the load sent: the generator fell behind its own schedule (61,365 arrivals never issued in time; schedule lag p99 2,500 ms; the harness peaked at"},
+		}, want: report.Fail, because: "the optimize executor started 88,635 of the 150,000 iterations its schedule called for (59.1%, under 99%), so the load asked was not the load sent: the generator fell behind its own schedule (61,365 arrivals never issued in time; schedule lag p99 2,480.6 ms; the harness peaked at"},
 		{name: "a target that left no VU free fails", fleet: func() fleet {
 			f := healthyFleet()
 			f.executors = map[string]record.Executor{"optimize": {Scheduled: 100, Started: 90, Dropped: 10, DroppedNoVU: 10}}
@@ -117,7 +117,7 @@ func TestVerdict(t *testing.T) {
 			f := healthyFleet()
 			f.scheduleLagMS = map[string][]float64{"coordinate": {1, 2, 250}}
 			return f
-		}, want: report.Warning, because: "the coordinate executor started iterations late (schedule lag p99 250 ms, above 100 ms)"},
+		}, want: report.Warning, because: "the coordinate executor started iterations late (schedule lag p99 245.1 ms, above 100 ms)"},
 		{name: "a generator short of CPU warns", fleet: func() fleet {
 			f := healthyFleet()
 			f.harness = func(int) *record.Harness { cpu := 1950.0; return &record.Harness{CPUMillicores: &cpu, CPUCores: 2} }

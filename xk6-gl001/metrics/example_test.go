@@ -27,5 +27,5 @@ func Example() {
 	fmt.Printf("p(95)=%.1fms failed=%.4f\n", p95, rate)
 	// Output:
 	// interval 1 samples 100
-	// p(95)=95.0ms failed=0.0099
+	// p(95)=95.1ms failed=0.0099
 }

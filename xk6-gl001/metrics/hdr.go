@@ -68,7 +68,7 @@ func decodeHist(s string) (*hdrhistogram.PackedHistogram, error) {
 
 // Percentiles returns the percentiles ps (each in [0, 100]) of a Trend
 // interval's samples, in the metric's unit, as Sink.Percentile computes
-// them (the histogram's nearest-rank value clamped to the exact min and
+// them (k6's interpolated percentile, clamped to the exact min and
 // max), from the interval's compact histogram alone: no dense histogram
 // is allocated. ok is false when m is nil, not a Trend or empty.
 func (m *IntervalMetric) Percentiles(ps []float64) (vs []float64, ok bool, err error) {
@@ -82,9 +82,44 @@ func (m *IntervalMetric) Percentiles(ps []float64) (vs []float64, ok bool, err e
 	if h.TotalCount() == 0 {
 		return nil, false, nil
 	}
-	vs = make([]float64, len(ps))
-	for i, u := range h.ValueAtPercentilesSlice(ps) {
-		vs[i] = min(max(fromHDR(u), m.Min), m.Max)
+	vs = k6Percentiles(h, ps)
+	for i, v := range vs {
+		vs[i] = min(max(v, m.Min), m.Max)
 	}
 	return vs, true, nil
+}
+
+// ranked is what k6Percentiles reads of a histogram, dense or packed.
+type ranked interface {
+	TotalCount() int64
+	ValueAtPercentilesSlice(percentiles []float64) []int64
+}
+
+// k6Percentiles returns the percentiles ps (each in [0, 100]) of a
+// non-empty histogram in the metric's unit, the way k6's trend sink
+// computes them: at rank p/100 × (n−1) of the sorted samples, linearly
+// interpolated between the two samples either side. Each sample is the
+// histogram's bucket value, so the answer is k6's within the histogram's
+// precision (3 significant digits), where a nearest-rank percentile could
+// be a whole sample away.
+func k6Percentiles(h ranked, ps []float64) []float64 {
+	n := h.TotalCount()
+	// The percentile whose nearest rank (the histogram's rounding,
+	// p/100 × n + 0.5) is the 1-based rank k.
+	at := func(k int64) float64 { return (float64(min(k, n)) - 0.25) / float64(n) * 100 }
+	qs := make([]float64, 0, 2*len(ps))
+	fracs := make([]float64, len(ps))
+	for i, p := range ps {
+		r := min(max(p, 0), 100) / 100 * float64(n-1)
+		lo := math.Floor(r)
+		fracs[i] = r - lo
+		qs = append(qs, at(int64(lo)+1), at(int64(lo)+2))
+	}
+	us := h.ValueAtPercentilesSlice(qs)
+	vs := make([]float64, len(ps))
+	for i := range ps {
+		lo, hi := fromHDR(us[2*i]), fromHDR(us[2*i+1])
+		vs[i] = lo + (hi-lo)*fracs[i]
+	}
+	return vs
 }

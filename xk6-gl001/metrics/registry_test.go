@@ -163,7 +163,7 @@ func reference(raw []float64) ref {
 }
 
 // checkTrend compares a trend sink with the raw samples: exact count, min,
-// max; sum to float rounding; percentiles (nearest rank) within 3
+// max; sum to float rounding; percentiles (k6's, interpolated) within 3
 // significant digits.
 func checkTrend(t *testing.T, s *metrics.Sink, raw []float64) {
 	t.Helper()
@@ -173,9 +173,10 @@ func checkTrend(t *testing.T, s *metrics.Sink, raw []float64) {
 		t.Errorf("trend count %d min %v max %v sum %v; want %d %v %v %v", s.Count(), s.Min(), s.Max(), s.Sum(), len(raw), rf.min, rf.max, rf.sum)
 	}
 	for _, p := range []float64{0, 1, 10, 50, 90, 95, 99, 99.9, 100} {
-		rank := int(p/100*float64(len(sorted)) + 0.5)
-		rank = min(max(rank, 1), len(sorted))
-		want := sorted[rank-1]
+		// k6's trend sink: rank p/100 × (n−1), interpolated.
+		r := p / 100 * float64(len(sorted)-1)
+		lo, hi := sorted[int(math.Floor(r))], sorted[int(math.Ceil(r))]
+		want := lo + (hi-lo)*(r-math.Floor(r))
 		if got := s.Percentile(p); !approx(got, want) {
 			t.Errorf("p(%v) = %v, want %v within 0.1%%", p, got, want)
 		}
