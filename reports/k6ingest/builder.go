@@ -28,7 +28,8 @@ type builder struct {
 
 	observed []runlog.Interval // with a Sample, in time order
 	next     int               // first observed not yet merged
-	outside  int
+	outside  int // before or after the k6 run's span
+	replaced int // a second sample in one interval: the last is kept
 	err      error
 
 	points, late int64
@@ -158,7 +159,7 @@ func (b *builder) flush() {
 			iv.Extra = map[string]json.RawMessage{}
 		}
 		if iv.Extra[record.SamplesKey] != nil {
-			b.outside++ // replaced by a later one in the same interval
+			b.replaced++
 		}
 		iv.Extra[record.SamplesKey] = o.Extra[record.SamplesKey]
 	}
@@ -176,7 +177,7 @@ func (b *builder) finish() error {
 	return b.err
 }
 
-func (b *builder) observedOutside() int { return b.outside }
+func (b *builder) observedOutside() (outside, replaced int) { return b.outside, b.replaced }
 
 // span is the run's length, from the first point to the last interval's
 // end.

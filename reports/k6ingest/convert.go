@@ -184,8 +184,14 @@ func Convert(o Options) (Result, error) {
 	if b.late > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d point(s) came after their interval had been written and were counted in the next one", b.late))
 	}
-	if n := b.observedOutside(); n > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d observed sample(s) were left out: outside the k6 run's time span, or a second sample in one interval", n))
+	// Observing starts before k6 and stops after it, so samples outside
+	// k6's span are expected; one interval's second sample is a loss.
+	outside, replaced := b.observedOutside()
+	if outside > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d observed sample(s) before or after the k6 run's time span were not used", outside))
+	}
+	if replaced > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d observed sample(s) were left out: a second sample in one interval (the last is kept)", replaced))
 	}
 	return res, writeSummary(o.OutDir, b.reg.Totals(), b.span(), sum, res, o)
 }

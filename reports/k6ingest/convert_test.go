@@ -243,8 +243,11 @@ func TestObservedMerged(t *testing.T) {
 	if with < 38 || run.Meta.Target != "http://127.0.0.1:8000" {
 		t.Errorf("%d of %d intervals have an observed sample, target %q", with, len(run.Intervals), run.Meta.Target)
 	}
-	if !slices.ContainsFunc(res.Warnings, func(n string) bool { return strings.Contains(n, "observed sample(s) were left out") }) {
-		t.Errorf("warnings do not count the samples after the run: %q", res.Warnings)
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "10 observed sample(s) before or after") }) {
+		t.Errorf("notes do not count the 10 samples after the run: %q", res.Notes)
+	}
+	if slices.ContainsFunc(res.Warnings, func(n string) bool { return strings.Contains(n, "observed sample") }) {
+		t.Errorf("samples outside the run are expected, not a warning: %q", res.Warnings)
 	}
 }
 
