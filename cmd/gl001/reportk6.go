@@ -57,6 +57,7 @@ func reportK6(w io.Writer, kf *k6Flags, rf *reportFlags) error {
 	}
 	opts := rf.options()
 	opts.Thresholds, opts.K6Verdicts, opts.SourceNotes, opts.SourceWarnings = res.Thresholds, res.K6Verdicts, res.Notes, res.Warnings
+	opts.FromK6 = true
 	rep, err := report.Generate(kf.out, opts)
 	if err != nil && rep.Verdict == "" {
 		return err

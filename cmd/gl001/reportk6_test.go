@@ -51,4 +51,13 @@ func TestReportK6(t *testing.T) {
 			gl001(t, "", false, args...).expect(t, tt.code, tt.stdout, tt.stderr)
 		})
 	}
+	// k6 does not say when an iteration was scheduled: the latency row
+	// must not claim it runs from the scheduled start.
+	md, err := os.ReadFile(filepath.Join(dir, "out", "a", "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "from the iteration's start") || strings.Contains(string(md), "from the scheduled start") {
+		t.Errorf("report.md does not say k6's latencies run from the iteration's start")
+	}
 }

@@ -89,8 +89,11 @@ type Observed struct {
 	OptimizeRequests int64 `json:"optimize_requests"`
 	// AnsweredRequests are the optimizations that succeeded, whose
 	// latency LatencyP95Seconds is (LatencyBasis names the metric read).
-	AnsweredRequests           int64    `json:"answered_requests"`
-	LatencyBasis               string   `json:"latency_basis,omitempty"`
+	AnsweredRequests int64  `json:"answered_requests"`
+	LatencyBasis     string `json:"latency_basis,omitempty"`
+	// LatencyFrom is where each latency starts: the scheduled start (gl001
+	// run) or the iteration's start (k6).
+	LatencyFrom                string   `json:"latency_from,omitempty"`
 	Coordinations              int64    `json:"coordinations"`
 	LatencyP95Seconds          *float64 `json:"latency_p95_seconds"`
 	CoordinationErrorPercent   *float64 `json:"coordination_error_percent"`
@@ -508,7 +511,10 @@ func observe(run *runlog.Run, opts Options) observation {
 		if lat == nil && !declares(run, record.AnsweredKey) {
 			lat, basis = s, record.MetricOptimizeDuration
 		}
-		o.LatencyBasis = basis
+		o.LatencyBasis, o.LatencyFrom = basis, "from the scheduled start"
+		if opts.FromK6 {
+			o.LatencyFrom = "from the iteration's start (k6 does not say when it was scheduled)"
+		}
 		if lat != nil && lat.Count() > 0 {
 			o.AnsweredRequests = lat.Count()
 			if v, ok := lat.Aggregate("p(95)"); ok {

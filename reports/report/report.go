@@ -135,6 +135,10 @@ type Options struct {
 	// or not), shown beside gl001's. A verdict no threshold of Thresholds
 	// matches is reported as k6's alone (ThresholdResult.K6Only).
 	K6Verdicts map[string]map[string]bool
+	// FromK6 says the load was k6's (`gl001 report --k6`): k6 does not
+	// tell an iteration when it was scheduled, so latencies run from each
+	// iteration's start, not from its scheduled start.
+	FromK6 bool
 }
 
 // Report is the evaluation of one run. Every slice is non-nil, so JSON

@@ -133,8 +133,8 @@ func triggerRows(o observation, in triggers.Observation, pred capacity.Predictio
 			t.Basis = fmt.Sprintf("p95 over%s intervals of the mean over replicas of memory use, %% of %s",
 				count(o.ReplicaIntervals), o.limitBasis(o.Limits.MemoryLimitMiB, o.Limits.MemoryNotEnforced, "Mi"))
 		case "orchestration_latency_p95_seconds":
-			t.Basis = fmt.Sprintf("p95 of %s over%s answered requests (of%s), client side, from the scheduled start",
-				o.LatencyBasis, count(o.AnsweredRequests), count(o.OptimizeRequests))
+			t.Basis = fmt.Sprintf("p95 of %s over%s answered requests (of%s), client side, %s",
+				o.LatencyBasis, count(o.AnsweredRequests), count(o.OptimizeRequests), o.LatencyFrom)
 		case "agent_coordination_error_percent":
 			t.Basis = fmt.Sprintf("gl001_coordination_failed rate over%s coordinations", count(o.Coordinations))
 		case "db_connections_percent":
