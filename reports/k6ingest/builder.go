@@ -28,8 +28,8 @@ type builder struct {
 
 	observed []runlog.Interval // with a Sample, in time order
 	next     int               // first observed not yet merged
-	outside  int // before or after the k6 run's span
-	replaced int // a second sample in one interval: the last is kept
+	outside  int               // before or after the k6 run's span
+	replaced int               // a second sample in one interval: the last is kept
 	err      error
 
 	points, late int64

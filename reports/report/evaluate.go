@@ -329,6 +329,9 @@ func (r Report) judge() (Verdict, []Reason) {
 	if r.ThresholdsError != "" {
 		warns = append(warns, "the run's thresholds could not be evaluated: "+r.ThresholdsError)
 	}
+	if len(r.Schedule) == 0 {
+		warns = append(warns, "no executor state was recorded, so whether the load asked was the load sent is not verified")
+	}
 	for _, s := range r.Schedule {
 		switch {
 		case s.AchievedPercent == nil:

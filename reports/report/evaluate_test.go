@@ -85,8 +85,14 @@ func TestVerdict(t *testing.T) {
 			run:  func(r *runlog.Run) { r.Intervals = r.Intervals[:40] },
 			want: report.Warning, because: "the intervals span 40s of the 1m0s schedule: the run stopped early"},
 		{name: "two intervals short is still complete", fleet: healthyFleet,
-			run:  func(r *runlog.Run) { r.Intervals = r.Intervals[:58] },
+			run: func(r *runlog.Run) {
+				last := r.Intervals[len(r.Intervals)-1].Executors
+				r.Intervals = r.Intervals[:58]
+				r.Intervals[57].Executors = last
+			},
 			want: report.Pass},
+		{name: "no executor state is not a pass", fleet: func() fleet { f := healthyFleet(); f.executors = nil; return f },
+			want: report.Warning, because: "no executor state was recorded, so whether the load asked was the load sent is not verified"},
 		{name: "an incomplete run still fails on a critical", fleet: func() fleet { f := healthyFleet(); f.cpu = constant(5600); return f },
 			opts: report.Options{Complete: ptr(false)}, want: report.Fail, because: "summary.json says the run did not complete"},
 		{name: "a few dropped iterations warn", fleet: func() fleet {
