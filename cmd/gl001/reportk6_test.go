@@ -60,4 +60,7 @@ func TestReportK6(t *testing.T) {
 	if !strings.Contains(string(md), "from the iteration's start") || strings.Contains(string(md), "from the scheduled start") {
 		t.Errorf("report.md does not say k6's latencies run from the iteration's start")
 	}
+	if !strings.Contains(string(md), "The load generator's own CPU and memory were not sampled.") {
+		t.Errorf("report.md reads the observer's own process as k6's")
+	}
 }

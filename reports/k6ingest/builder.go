@@ -3,10 +3,13 @@ package k6ingest
 import (
 	"encoding/json"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
@@ -33,6 +36,94 @@ type builder struct {
 	err      error
 
 	points, late int64
+
+	// Each k6 scenario's counts (k6's iterations and dropped_iterations,
+	// by their scenario tag), and the schedule the scenario file's plan
+	// gives it when the k6 script ran that plan (gl001 k6 init's).
+	execs     map[string]*record.Executor
+	schedules map[string]planned
+}
+
+// planned is one scenario of the plan: its schedule and whole count.
+type planned struct {
+	s executor.Schedule
+	n int64
+}
+
+// schedulesOf reads the plan's scenarios as k6 executors, by name.
+func schedulesOf(plan scenarios.Plan) map[string]planned {
+	raw, err := json.Marshal(plan)
+	if err != nil {
+		return nil
+	}
+	var byName map[string]json.RawMessage
+	if json.Unmarshal(raw, &byName) != nil {
+		return nil
+	}
+	out := map[string]planned{}
+	for name, r := range byName {
+		c, err := executor.DecodeConfig(r)
+		if err != nil {
+			continue
+		}
+		if s, err := executor.NewSchedule(c); err == nil {
+			out[name] = planned{s, c.Arrivals()}
+		}
+	}
+	return out
+}
+
+// countIteration counts k6's iterations and dropped_iterations points by
+// scenario: every arrival k6's arrival-rate executors schedule is one or
+// the other (a drop: no VU was free).
+func (b *builder) countIteration(p *Point) {
+	if p.Metric != k6Iterations && p.Metric != k6Dropped {
+		return
+	}
+	name := p.Tags[record.TagScenario]
+	if name == "" {
+		name = "default"
+	}
+	e := b.execs[name]
+	if e == nil {
+		e = &record.Executor{}
+		b.execs[name] = e
+	}
+	n := int64(math.Round(p.Value))
+	if p.Metric == k6Iterations {
+		e.Started += n
+	} else {
+		e.Dropped += n
+		e.DroppedNoVU += n
+	}
+}
+
+// k6's names of its iteration counters.
+const (
+	k6Iterations = "iterations"
+	k6Dropped    = "dropped_iterations"
+)
+
+// executors is each scenario's state at the end of the interval ending at
+// end: Scheduled is what the plan calls for by then (never less than what
+// k6 counted: the plan's clock starts at k6's first point, a little after
+// k6's own), or, without a plan for the scenario, unknown (0).
+func (b *builder) executors(end time.Time) json.RawMessage {
+	if len(b.execs) == 0 {
+		return nil
+	}
+	out := make(map[string]record.Executor, len(b.execs))
+	for name, e := range b.execs {
+		x := *e
+		if pl, ok := b.schedules[name]; ok {
+			x.Scheduled = max(executor.Due(pl.s, pl.n, end.Sub(b.first)), x.Started+x.Dropped)
+			x.Expected = float64(pl.n)
+		}
+		x.ElapsedSeconds = end.Sub(b.first).Seconds()
+		out[name] = x
+	}
+	raw, _ := json.Marshal(out)
+	return raw
 }
 
 // series is one submetric's own metric.
@@ -48,9 +139,12 @@ type mapped struct {
 	m, answered *metrics.Metric
 }
 
-func newBuilder(first time.Time, width time.Duration, seen map[string]*seenMetric, subs []string, ms []Mapping, observed *runlog.Run) *builder {
+func newBuilder(first time.Time, width time.Duration, seen map[string]*seenMetric, subs []string, ms []Mapping, observed *runlog.Run, plan *scenarios.Plan) *builder {
 	b := &builder{reg: metrics.NewRegistry(first), start: first, end: first.Add(width), width: width, first: first,
-		byName: map[string]*metrics.Metric{}, subs: map[string][]series{}}
+		byName: map[string]*metrics.Metric{}, subs: map[string][]series{}, execs: map[string]*record.Executor{}}
+	if plan != nil {
+		b.schedules = schedulesOf(*plan)
+	}
 	for _, name := range slices.Sorted(maps.Keys(seen)) {
 		d := seen[name].decl
 		b.byName[name] = b.declare(name, d.Type, d.Contains)
@@ -117,6 +211,7 @@ func (b *builder) add(p Point) {
 		b.late++
 	}
 	b.points++
+	b.countIteration(&p)
 	if m := b.byName[p.Metric]; m != nil {
 		b.reg.Add(m, p.Value)
 	}
@@ -162,6 +257,12 @@ func (b *builder) flush() {
 			b.replaced++
 		}
 		iv.Extra[record.SamplesKey] = o.Extra[record.SamplesKey]
+	}
+	if ex := b.executors(iv.End); ex != nil {
+		if iv.Extra == nil {
+			iv.Extra = map[string]json.RawMessage{}
+		}
+		iv.Extra[record.ExecutorsKey] = ex
 	}
 	b.err = b.out.Write(iv)
 	b.start, b.end = b.end, b.end.Add(b.width)

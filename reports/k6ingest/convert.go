@@ -160,14 +160,14 @@ func Convert(o Options) (Result, error) {
 		res.Warnings = append(res.Warnings, o.K6File+": "+s)
 	}
 
-	meta, observed, err := runMeta(o)
+	meta, observed, plan, err := runMeta(o)
 	if err != nil {
 		return res, err
 	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return res, err
 	}
-	b := newBuilder(first, o.Interval, seen, subs, res.Mappings, observed)
+	b := newBuilder(first, o.Interval, seen, subs, res.Mappings, observed, plan)
 	iw, err := metrics.CreateIntervalFile(filepath.Join(o.OutDir, runlog.IntervalsFile), b.reg.Header(meta))
 	if err != nil {
 		return res, err
@@ -325,13 +325,14 @@ func verdicts(sum *Summary) map[string]map[string]bool {
 
 // runMeta is the header's metadata: the scenario and its prediction when
 // given, and the target and sampler settings of the observed folder.
-func runMeta(o Options) (json.RawMessage, *runlog.Run, error) {
+func runMeta(o Options) (json.RawMessage, *runlog.Run, *scenarios.Plan, error) {
 	var meta record.Meta
 	var observed *runlog.Run
+	var plan *scenarios.Plan
 	if o.ObservedDir != "" {
 		r, err := runlog.Load(o.ObservedDir)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: --observed: %w", ErrInput, err)
+			return nil, nil, nil, fmt.Errorf("%w: --observed: %w", ErrInput, err)
 		}
 		observed = r
 		meta = r.Meta
@@ -339,9 +340,10 @@ func runMeta(o Options) (json.RawMessage, *runlog.Run, error) {
 	if o.ScenarioFile != "" {
 		s, err := scenarios.Load(o.ScenarioFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: --scenario: %w", ErrInput, err)
+			return nil, nil, nil, fmt.Errorf("%w: --scenario: %w", ErrInput, err)
 		}
 		meta.Scenario, meta.ScenarioFile, meta.Plan, meta.Prediction = s, o.ScenarioFile, s.Plan(), s.Prediction()
+		plan = &meta.Plan
 	}
 	meta.IntervalSeconds = o.Interval.Seconds()
 	meta.Version = "k6 (" + filepath.Base(o.K6File) + ")"
@@ -349,7 +351,7 @@ func runMeta(o Options) (json.RawMessage, *runlog.Run, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(meta); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return bytes.TrimSpace(b.Bytes()), observed, nil
+	return bytes.TrimSpace(b.Bytes()), observed, plan, nil
 }

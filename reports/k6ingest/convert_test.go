@@ -303,3 +303,25 @@ func TestMapOverrides(t *testing.T) {
 		t.Errorf("mappings %v: want one for the latency row", res.Mappings)
 	}
 }
+
+// TestScheduleFromThePlan: the fixture's k6 script ran 0 → 600/min over
+// 10 s, then 30 s at 600/min, which is the plan of a scenario of 40 s,
+// a 10 s ramp and 600 requests/min: 350 arrivals. With that scenario the
+// converted run records, per k6 scenario, the arrivals the plan called
+// for beside what k6 started and dropped; without one, it records k6's
+// counts and leaves the schedule unknown.
+func TestScheduleFromThePlan(t *testing.T) {
+	sc := filepath.Join(t.TempDir(), "fixture.json")
+	os.WriteFile(sc, []byte(`{"test_name": "fixture", "duration_minutes": 0.6666667, "plants": 15, "sub_agents": 75,
+		"heat_optimization_requests_per_minute": 600, "agent_coordination_events_per_second": 0, "ramp_up_minutes": 0.1666667}`), 0o644)
+	_, run := convert(t, k6ingest.Options{K6File: "testdata/k6-out.json", ScenarioFile: sc})
+	last := run.Intervals[len(run.Intervals)-1].Executors["optimize"]
+	if last.Scheduled != 350 || last.Started != 350 || last.Dropped != 0 {
+		t.Errorf("optimize: scheduled %d, started %d, dropped %d; want 350, 350, 0", last.Scheduled, last.Started, last.Dropped)
+	}
+	_, run = convert(t, k6ingest.Options{K6File: "testdata/k6-out.json"})
+	last = run.Intervals[len(run.Intervals)-1].Executors["optimize"]
+	if last.Scheduled != 0 || last.Started != 350 {
+		t.Errorf("without a plan: scheduled %d, started %d; want 0 (unknown), 350", last.Scheduled, last.Started)
+	}
+}

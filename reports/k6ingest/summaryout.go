@@ -89,7 +89,7 @@ func convertTotals(o Options, res Result, s Summary, sum *Summary) (Result, erro
 		}
 	}
 	res.Warnings = append(res.Warnings, fmt.Sprintf("%s is %s: totals only, so there are no per-interval figures or plots, the guide's rows read from k6's metrics are not observed, and the thresholds are k6's own verdicts, not evaluated again by gl001 (give k6's --out json or --out csv for those)", o.K6File, s.Format))
-	meta, _, err := runMeta(o)
+	meta, _, _, err := runMeta(o)
 	if err != nil {
 		return res, err
 	}

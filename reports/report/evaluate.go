@@ -335,7 +335,7 @@ func (r Report) judge() (Verdict, []Reason) {
 	for _, s := range r.Schedule {
 		switch {
 		case s.AchievedPercent == nil:
-			warns = append(warns, fmt.Sprintf("the %s executor's file does not record how many arrivals its schedule called for (a run from before gl001 counted them), so whether the load asked was the load sent is not verified", s.Scenario))
+			warns = append(warns, fmt.Sprintf("the %s executor's file does not record how many arrivals its schedule called for (a k6 run without the --scenario whose plan it ran, or a run from before gl001 counted them), so whether the load asked was the load sent is not verified", s.Scenario))
 		case *s.AchievedPercent < MinStartedPercent:
 			fails = append(fails, fmt.Sprintf("the %s executor started %s of the %s iterations its schedule called for (%s, under %s), so the load asked was not the load sent: %s",
 				s.Scenario, inum(s.Started), inum(*s.Scheduled), pct(*s.AchievedPercent), pct(MinStartedPercent), r.scheduleCause(s)))

@@ -420,7 +420,9 @@ func observe(run *runlog.Run, opts Options) observation {
 			timeouts.add(d.Timeouts)
 		}
 
-		if h := s.Harness; h != nil {
+		// With k6 as the generator, the harness process sampled is the
+		// observer beside it, not what sent the load.
+		if h := s.Harness; h != nil && !opts.FromK6 {
 			o.observeHarness(h)
 		}
 
