@@ -65,6 +65,11 @@ func Decode(r io.Reader, name string) (Scenario, error) {
 		case seen[m.key]:
 			errs = append(errs, fmt.Errorf("%s is given more than once", m.key))
 			broken[m.key] = true
+		case f.decodeAll != nil:
+			if ferrs := f.decodeAll(&s, m.value); len(ferrs) > 0 {
+				errs = append(errs, ferrs...)
+				broken[m.key] = true
+			}
 		default:
 			if err := f.decode(&s, m.value); err != nil {
 				errs = append(errs, err)
@@ -111,6 +116,9 @@ type field struct {
 	integer  bool
 	// target points into s at the Go value the field decodes into.
 	target func(s *Scenario) any
+	// decodeAll, when set, decodes the field instead of target, reporting
+	// every problem inside it.
+	decodeAll func(s *Scenario, value json.RawMessage) []error
 }
 
 var fields = []field{
@@ -136,6 +144,7 @@ var fields = []field{
 		target: func(s *Scenario) any { return &s.Partitions }},
 	{name: "seed", integer: true, want: "a whole number from 0 to " + strconv.FormatUint(math.MaxUint64, 10),
 		target: func(s *Scenario) any { return &s.Seed }},
+	{name: "scenarios", want: "a JSON object of k6 scenarios by name", decodeAll: decodeK6Scenarios},
 }
 
 func rangeWant(lo, hi int) string { return fmt.Sprintf("a whole number from %d to %d", lo, hi) }

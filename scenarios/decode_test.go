@@ -13,7 +13,7 @@ import (
 )
 
 const knownFields = "test_name, duration_minutes, plants, sub_agents, heat_optimization_requests_per_minute, " +
-	"agent_coordination_events_per_second, ramp_up_minutes, thresholds, replicas, partitions, seed"
+	"agent_coordination_events_per_second, ramp_up_minutes, thresholds, replicas, partitions, seed, scenarios"
 
 // with returns the guide's scenario file with the given members replaced
 // (or added, or with a nil value removed), as JSON.
@@ -246,7 +246,7 @@ func TestValidate(t *testing.T) {
 		{"both rates zero", func(s *scenarios.Scenario) {
 			s.HeatOptimizationRequestsPerMinute, s.AgentCoordinationEventsPerSecond = 0, 0
 		},
-			"heat_optimization_requests_per_minute and agent_coordination_events_per_second are both 0; at least one must be > 0"},
+			"heat_optimization_requests_per_minute and agent_coordination_events_per_second are both 0; at least one must be > 0, or scenarios given"},
 		{"optimize rate too high", func(s *scenarios.Scenario) { s.HeatOptimizationRequestsPerMinute = 600_001 },
 			"heat_optimization_requests_per_minute (600001) must be at most 600000"},
 		{"coordinate rate too high", func(s *scenarios.Scenario) { s.AgentCoordinationEventsPerSecond = 1e5 },

@@ -17,6 +17,32 @@
 //	replicas                               whole number, 1 to 64; absent or 0: the calculator's replicas
 //	partitions                             whole number, 1 to 1000, default 12 (agent.coordination partitions)
 //	seed                                   whole number, 0 to 2^64-1, default 1
+//	scenarios                              k6 scenarios, a JSON object as k6's options.scenarios (below)
+//
+// scenarios, when given, replaces the Plan: the engine runs exactly these
+// k6 scenarios (Executors), any number of them, under their own names.
+// Each is an object of k6's constant-arrival-rate or ramping-arrival-rate
+// executor with k6's option names and defaults: executor (required),
+// rate and duration (constant only), startRate and stages (ramping only),
+// timeUnit (default "1s"), preAllocatedVUs, maxVUs, gracefulStop (default
+// "30s"), startTime, exec, tags, env. Durations are k6's ("30s", "1m30s",
+// or a number of milliseconds). exec is what an iteration does:
+// "optimize" (an HTTP optimization request) or "coordinate" (a Kafka
+// coordination event); it defaults to the scenario's name when that is
+// one of the two and is required otherwise. tags go on every sample of
+// the scenario (not the keys gl001 sets itself, ReservedTags); env is
+// accepted for k6 compatibility and recorded, but nothing reads it.
+// Names follow k6's rule ([A-Za-z0-9_-]+). Unknown options (e.g. k6's
+// vus, of other executors) are errors. Every error names the file and
+// the path, the value and what would be right:
+//
+//	short.json: scenarios.spike.stages[1].target: -5, want a whole number ≥ 0
+//
+// With scenarios the guide's seven fields are still required: plants and
+// sub_agents size the fleet and the capacity calculator's prediction, but
+// duration_minutes, ramp_up_minutes and the two rates are then only
+// informational (the scenarios set the load and how long it runs), and
+// both rates may be 0.
 //
 // Durations are kept to the millisecond: Duration and RampUp round
 // duration_minutes and ramp_up_minutes to the nearest millisecond.
@@ -35,6 +61,7 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/xk6-gl001/executor"
 )
 
 // Defaults of the optional fields.
@@ -89,6 +116,9 @@ type Scenario struct {
 	Partitions int `json:"partitions"`
 	// Seed for every random choice of the run; 0 is a seed like any other.
 	Seed uint64 `json:"seed"`
+	// Scenarios are k6 scenarios (options.scenarios) by name; when set
+	// they replace the Plan (see Executors). nil when the file has none.
+	Scenarios map[string]executor.Config `json:"scenarios,omitempty"`
 }
 
 // NewScenario returns a Scenario with the optional fields at their

@@ -81,8 +81,8 @@ func (s Scenario) problems() []problem {
 
 	optOK := checkRate(add, optimizeRate, s.HeatOptimizationRequestsPerMinute)
 	coordOK := checkRate(add, coordinateRate, s.AgentCoordinationEventsPerSecond)
-	if optOK && coordOK && s.HeatOptimizationRequestsPerMinute == 0 && s.AgentCoordinationEventsPerSecond == 0 {
-		add(fmt.Errorf("%s and %s are both 0; at least one must be > 0", optimizeRate.field, coordinateRate.field), optimizeRate.field, coordinateRate.field)
+	if optOK && coordOK && s.Scenarios == nil && s.HeatOptimizationRequestsPerMinute == 0 && s.AgentCoordinationEventsPerSecond == 0 {
+		add(fmt.Errorf("%s and %s are both 0; at least one must be > 0, or scenarios given", optimizeRate.field, coordinateRate.field), optimizeRate.field, coordinateRate.field, "scenarios")
 	}
 
 	if len(s.Thresholds) > 0 {
@@ -96,6 +96,7 @@ func (s Scenario) problems() []problem {
 	if s.Partitions < MinPartitions || s.Partitions > MaxPartitions {
 		add(fmt.Errorf("partitions (%d) must be from %d to %d", s.Partitions, MinPartitions, MaxPartitions), "partitions")
 	}
+	checkK6Scenarios(add, s.Scenarios)
 	return ps
 }
 

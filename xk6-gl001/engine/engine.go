@@ -1,6 +1,7 @@
-// Package engine runs one gl001 load test: it turns a scenario into two
-// open-model arrival-rate executors (optimize over HTTP, coordinate over
-// Kafka), records every iteration's latency from its scheduled start into
+// Package engine runs one gl001 load test: it turns a scenario into
+// open-model arrival-rate executors (its Executors: the planned optimize
+// and coordinate, or the file's own k6 scenarios, each running optimize
+// over HTTP or coordinate over Kafka as its exec says), records every iteration's latency from its scheduled start into
 // per-interval HDR histograms, writes intervals.ndjson as the run goes and
 // summary.json at the end, and evaluates k6 thresholds.
 //
@@ -19,9 +20,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -149,7 +152,10 @@ type run struct {
 	out   *metrics.JSONOutput
 	execs []*executor.Executor
 	fails map[string]*atomic.Int64 // failed iterations, by executor
-	rates map[string]*rateWindow   // by executor; touched only by the interval loop
+	// extra is each executor's own k6 tags (its scenario's tags), sorted
+	// by key, shared by all its samples so that tagging allocates nothing.
+	extra map[string][]metrics.Tag
+	rates map[string]*rateWindow // by executor; touched only by the interval loop
 }
 
 // Run executes the load test. It returns an error wrapping ErrInput for
@@ -162,12 +168,15 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	plan := o.Scenario.Plan()
-	configs, err := executorConfigs(plan, o.ScenarioFile)
+	configs, err := o.Scenario.Executors()
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, fmt.Errorf("%w: %s: %w", ErrInput, o.ScenarioFile, err)
 	}
-	if o.Target != "" && len(o.Bus.Brokers) == 0 && !plan.Coordinate.Skip() {
+	if o.Target != "" && len(o.Bus.Brokers) == 0 && o.Scenario.Sends(execCoordinate) {
+		if o.Scenario.Scenarios != nil {
+			return Outcome{}, fmt.Errorf("%w: --brokers is required with --target: a scenario of %s has exec %q, which sends coordination events over Kafka",
+				ErrInput, o.ScenarioFile, execCoordinate)
+		}
 		return Outcome{}, fmt.Errorf("%w: --brokers is required with --target: the scenario sends %v coordination events/s over Kafka (set agent_coordination_events_per_second to 0 to test HTTP alone)",
 			ErrInput, o.Scenario.AgentCoordinationEventsPerSecond)
 	}
@@ -197,7 +206,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("%w: %s: %w", ErrInput, o.ScenarioFile, err)
 	}
-	r := &run{o: o, th: th, fails: map[string]*atomic.Int64{}, rates: map[string]*rateWindow{}}
+	r := &run{o: o, th: th, fails: map[string]*atomic.Int64{}, rates: map[string]*rateWindow{}, extra: map[string][]metrics.Tag{}}
 	var samplers *sampler.Set
 	if !o.NoSamplers {
 		var limits *api.ReplicaLimits
@@ -209,22 +218,20 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		}
 		defer samplers.Close()
 	}
+	for name := range configs {
+		r.fails[name], r.rates[name] = &atomic.Int64{}, &rateWindow{}
+	}
 	iterations, closeClients, err := r.clients(ctx, out.Target, f, configs)
 	if err != nil {
 		return out, err
 	}
 	defer closeClients()
-	for _, name := range []string{execOptimize, execCoordinate} {
-		c, ok := configs[name]
-		if !ok {
-			continue
-		}
-		e, err := executor.New(name, c, iterations[name])
+	for _, name := range scenarioOrder(configs) {
+		e, err := executor.New(name, configs[name], iterations[name])
 		if err != nil {
 			return out, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
 		}
 		r.execs = append(r.execs, e)
-		r.fails[name], r.rates[name] = &atomic.Int64{}, &rateWindow{}
 	}
 
 	out.Start = time.Now()
@@ -234,6 +241,10 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		r.m[d.Name] = r.reg.MustNew(d.Name, d.Type, d.Contains)
 	}
 	r.declareSubmetrics()
+	var plan scenarios.Plan // a file's own scenarios replace the plan
+	if o.Scenario.Scenarios == nil {
+		plan = o.Scenario.Plan()
+	}
 	meta := record.Meta{Scenario: o.Scenario, ScenarioFile: o.ScenarioFile, Plan: plan, Prediction: out.Prediction,
 		Target: out.Target, Brokers: out.Brokers, StandIn: out.StandIn, ReplicasRunning: out.Replicas,
 		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, PublishOnly: o.PublishOnly, Profile: o.Profile.Name}
@@ -287,29 +298,21 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	return out, writeErr
 }
 
-// executorConfigs decodes the plan's two k6 scenarios (the plan is k6
-// JSON, as a k6 script's options would hold) into executor configs,
-// leaving out one the scenario does not send.
-func executorConfigs(plan scenarios.Plan, file string) (map[string]executor.Config, error) {
-	configs := map[string]executor.Config{}
-	for name, a := range map[string]scenarios.ArrivalScenario{execOptimize: plan.Optimize, execCoordinate: plan.Coordinate} {
-		if a.Skip() {
-			continue
+// scenarioOrder is the order executors run and report in: the planned
+// optimize and coordinate first, then any other name, sorted.
+func scenarioOrder(configs map[string]executor.Config) []string {
+	var names []string
+	for _, name := range []string{execOptimize, execCoordinate} {
+		if _, ok := configs[name]; ok {
+			names = append(names, name)
 		}
-		b, err := json.Marshal(a)
-		if err != nil {
-			return nil, err
-		}
-		c, err := executor.DecodeConfig(b)
-		if err == nil {
-			err = c.Validate()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: scenario %q: %w", ErrInput, file, name, err)
-		}
-		configs[name] = c
 	}
-	return configs, nil
+	for _, name := range slices.Sorted(maps.Keys(configs)) {
+		if name != execOptimize && name != execCoordinate {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // sources adapts the running totals for threshold evaluation.

@@ -103,7 +103,7 @@ func (r *run) flush(last map[string]executor.Stats) metrics.Interval {
 			n     int64
 		}{{record.CauseNoVU, st.DroppedNoVU - prev.DroppedNoVU}, {record.CauseBehind, st.DroppedBehind - prev.DroppedBehind}} {
 			if d.n > 0 {
-				r.sample(record.MetricDroppedIterations, now, float64(d.n), tags{scenario: e.Name(), cause: d.cause})
+				r.sample(record.MetricDroppedIterations, now, float64(d.n), tags{scenario: e.Name(), cause: d.cause, extra: r.extra[e.Name()]})
 			}
 		}
 		last[e.Name()] = st

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,11 +21,14 @@ import (
 // that recording a sample allocates nothing; the k6 JSON output, when on,
 // turns it into a map.
 type tags struct {
-	scenario string
+	scenario string // the k6 scenario's name
 	status   string // HTTP status, or ack / timeout / error
 	replica  string // the replica that answered, when it said
 	cause    string // a dropped iteration's: no_vu or behind
 	expected string // expected_response: "true" or "false"; "" when not an answer
+	// extra are the scenario's own tags (its k6 tags), sorted by key: one
+	// slice per scenario, shared by every sample, never copied.
+	extra []metrics.Tag
 }
 
 // get returns the value of tag key, "" when the sample does not carry it.
@@ -40,18 +45,33 @@ func (t tags) get(key string) string {
 	case record.TagExpectedResponse:
 		return t.expected
 	}
+	for _, x := range t.extra {
+		if x.Key == key {
+			return x.Value
+		}
+	}
 	return ""
 }
 
-// pairs appends the tags the sample carries to dst, in record.Tags order,
-// for the k6 JSON output.
+// pairs appends the tags the sample carries to dst, in record.Tags order
+// and then the scenario's own, for the k6 JSON output.
 func (t tags) pairs(dst []metrics.Tag) []metrics.Tag {
 	for _, k := range tagKeys {
 		if v := t.get(k); v != "" {
 			dst = append(dst, metrics.Tag{Key: k, Value: v})
 		}
 	}
-	return dst
+	return append(dst, t.extra...)
+}
+
+// scenarioTags are a scenario's k6 tags as the sorted slice tags.extra
+// holds; nil for none.
+func scenarioTags(m map[string]string) []metrics.Tag {
+	var out []metrics.Tag
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, metrics.Tag{Key: k, Value: m[k]})
+	}
+	return out
 }
 
 // tagKeys is record.Tags, read once.
@@ -83,7 +103,7 @@ func (r *run) declareSubmetrics() {
 	keys := r.th.Names()
 	for _, e := range r.execs {
 		keys = append(keys, record.ScheduleLagKey(e.Name()))
-		if e.Name() == execOptimize {
+		if e.Config().Exec == execOptimize {
 			keys = append(keys, record.AnsweredKey)
 		}
 	}
@@ -113,12 +133,14 @@ func (r *run) sample(name string, at time.Time, v float64, t tags) {
 		}
 	}
 	if r.out != nil {
-		var buf [5]metrics.Tag
+		var buf [8]metrics.Tag
 		_ = r.out.Add(m, at, v, t.pairs(buf[:0])) // an output error surfaces at Close
 	}
 }
 
-// clients builds the two iteration functions and what they need.
+// clients builds each scenario's iteration function and the clients its
+// exec needs: one HTTP client for every optimize scenario, one Kafka
+// writer (and ack waiter) for every coordinate scenario.
 func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, configs map[string]executor.Config) (map[string]executor.Iteration, func(), error) {
 	its := map[string]executor.Iteration{}
 	var closers []func()
@@ -127,21 +149,34 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 			closers[i]()
 		}
 	}
-	if c, ok := configs[execOptimize]; ok {
+	var optVUs int64
+	coordinate := false
+	for _, c := range configs {
+		switch c.Exec {
+		case execOptimize:
+			optVUs += max(c.MaxVUs, c.PreAllocatedVUs)
+		case execCoordinate:
+			coordinate = true
+		}
+	}
+	kinds := map[string]func(name string, extra []metrics.Tag) executor.Iteration{}
+	if optVUs > 0 {
 		start := time.Now()
 		opt := &client.Optimizer{
 			URL: target + r.o.Profile.Paths.Optimize,
 			// As many idle connections as VUs, so a burst past some smaller
 			// cap does not dial new connections and close them after.
-			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(max(c.MaxVUs, c.PreAllocatedVUs))),
+			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(optVUs)),
 			// The fleet's simulated day starts at its DefaultStart and
 			// advances in real time, so demand moves during the run.
 			Fleet: f, Clock: func(now time.Time) time.Time { return fleet.DefaultStart.Add(now.Sub(start)) },
 		}
 		closers = append(closers, opt.HTTP.CloseIdleConnections)
-		its[execOptimize] = r.optimizeIteration(opt)
+		kinds[execOptimize] = func(name string, extra []metrics.Tag) executor.Iteration {
+			return r.optimizeIteration(opt, name, extra)
+		}
 	}
-	if _, ok := configs[execCoordinate]; ok {
+	if coordinate {
 		cfg, err := r.o.Bus.Config()
 		if err != nil {
 			return nil, closeAll, fmt.Errorf("%w: %w", ErrInput, err)
@@ -158,7 +193,18 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 			co.Acks = acks
 			closers = append(closers, func() { _ = acks.Close() })
 		}
-		its[execCoordinate] = r.coordinateIteration(co)
+		kinds[execCoordinate] = func(name string, extra []metrics.Tag) executor.Iteration {
+			return r.coordinateIteration(co, name, extra)
+		}
+	}
+	for name, c := range configs {
+		kind, ok := kinds[c.Exec]
+		if !ok {
+			closeAll()
+			return nil, func() {}, fmt.Errorf("%w: scenario %q: exec %q, want %q or %q", ErrInput, name, c.Exec, execOptimize, execCoordinate)
+		}
+		r.extra[name] = scenarioTags(c.Tags)
+		its[name] = kind(name, r.extra[name])
 	}
 	return its, closeAll, nil
 }
@@ -211,8 +257,10 @@ func coordinateStatus(res client.Result) string {
 
 // iterationKind is what one executor's iterations do and record.
 type iterationKind struct {
-	exec string
-	do   func(context.Context) client.Result
+	scenario string        // the executor's name, its samples' scenario tag
+	extra    []metrics.Tag // the scenario's own tags
+	exec     string
+	do       func(context.Context) client.Result
 	// status is the sample's status tag.
 	status func(client.Result) string
 	// duration (scheduled start → done), service (the call alone) and
@@ -228,13 +276,14 @@ type iterationKind struct {
 // VU counts against the target (no coordinated omission), and records how
 // late the iteration started beside it.
 func (r *run) iteration(k iterationKind) executor.Iteration {
-	lagTags := tags{scenario: k.exec}
+	lagTags := tags{scenario: k.scenario, extra: k.extra}
+	fails := r.fails[k.scenario]
 	return func(ctx context.Context, scheduled time.Time) {
 		began := time.Now()
 		r.sample(record.MetricScheduleLag, began, ms(began.Sub(scheduled)), lagTags)
 		res := k.do(ctx)
 		now := time.Now()
-		t := tags{scenario: k.exec, status: k.status(res), replica: res.Replica, expected: strconv.FormatBool(res.OK)}
+		t := tags{scenario: k.scenario, status: k.status(res), replica: res.Replica, expected: strconv.FormatBool(res.OK), extra: k.extra}
 		r.sample(k.duration, now, ms(now.Sub(scheduled)), t)
 		r.sample(k.service, now, ms(res.Service), t)
 		if d := k.partOf(res); d > 0 {
@@ -244,20 +293,20 @@ func (r *run) iteration(k iterationKind) executor.Iteration {
 		r.sample(record.MetricChecks, now, boolValue(res.OK), t)
 		r.sample(record.MetricIterations, now, 1, t)
 		if !res.OK {
-			r.fails[k.exec].Add(1)
-			r.o.Logger.Debug(k.exec+" failed", "status", t.status, "err", res.Error)
+			fails.Add(1)
+			r.o.Logger.Debug(k.exec+" failed", "scenario", k.scenario, "status", t.status, "err", res.Error)
 		}
 	}
 }
 
-func (r *run) optimizeIteration(opt *client.Optimizer) executor.Iteration {
-	return r.iteration(iterationKind{exec: execOptimize, do: opt.Optimize, status: optimizeStatus,
+func (r *run) optimizeIteration(opt *client.Optimizer, scenario string, extra []metrics.Tag) executor.Iteration {
+	return r.iteration(iterationKind{scenario: scenario, extra: extra, exec: execOptimize, do: opt.Optimize, status: optimizeStatus,
 		duration: record.MetricOptimizeDuration, service: record.MetricOptimizeRequestDuration, failed: record.MetricOptimizeFailed,
 		part: record.MetricHeatOptimizationDuration, partOf: func(res client.Result) time.Duration { return res.HeatOptimization }})
 }
 
-func (r *run) coordinateIteration(co *client.Coordinator) executor.Iteration {
-	return r.iteration(iterationKind{exec: execCoordinate, do: co.Coordinate, status: coordinateStatus,
+func (r *run) coordinateIteration(co *client.Coordinator, scenario string, extra []metrics.Tag) executor.Iteration {
+	return r.iteration(iterationKind{scenario: scenario, extra: extra, exec: execCoordinate, do: co.Coordinate, status: coordinateStatus,
 		duration: record.MetricCoordinationDuration, service: record.MetricCoordinationServiceDur, failed: record.MetricCoordinationFailed,
 		part: record.MetricCoordinationPublishDur, partOf: func(res client.Result) time.Duration { return res.Publish }})
 }

@@ -39,7 +39,7 @@ type ScenarioOutcome struct {
 func (r *run) outcomes(out *Outcome) {
 	for _, e := range r.execs {
 		st := e.Stats()
-		so := ScenarioOutcome{Exec: e.Name(), Expected: st.Scheduled, Started: st.Started, Completed: st.Completed,
+		so := ScenarioOutcome{Exec: e.Config().Exec, Expected: st.Scheduled, Started: st.Started, Completed: st.Completed,
 			Dropped: st.Dropped, DroppedNoVU: st.DroppedNoVU, DroppedBehind: st.DroppedBehind,
 			Interrupted: st.Interrupted, Failed: r.fails[e.Name()].Load(), VUsMax: st.AllocatedVUs}
 		if st.Scheduled > 0 {

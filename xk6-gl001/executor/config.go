@@ -90,8 +90,9 @@ type Config struct {
 	// Stages are the legs of the rate profile (ramping only).
 	Stages []Stage `json:"stages,omitempty"`
 	// PreAllocatedVUs is k6's count of VUs made before the first arrival.
-	// Here a VU is a goroutine, made when an arrival first needs it, so it
-	// only raises the cap when MaxVUs is lower (see Executor.Run).
+	// Here a VU is a goroutine, made when an arrival first needs it; up to
+	// PreAllocatedVUs it takes that arrival (k6 would have had it ready),
+	// beyond, the arrival is dropped as in k6 (see Executor.Run).
 	PreAllocatedVUs int64 `json:"preAllocatedVUs"`
 	// MaxVUs caps the VUs; 0 means the same as PreAllocatedVUs.
 	MaxVUs int64 `json:"maxVUs,omitempty"`

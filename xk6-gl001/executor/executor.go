@@ -58,7 +58,8 @@ type Stats struct {
 	ActiveVUs int64
 	// AllocatedVUs is how many VUs exist: none at the start, one more each
 	// time an arrival finds none free, up to max(maxVUs,
-	// preAllocatedVUs), never shrinking during the run.
+	// preAllocatedVUs), never shrinking during the run. Beyond
+	// preAllocatedVUs the arrival that made a VU is dropped (as in k6).
 	AllocatedVUs int64
 	// Elapsed is the time since the scenario start (after startTime), 0
 	// before it; it stops when Run returns.
@@ -144,8 +145,10 @@ func (e *Executor) Config() Config { return e.cfg }
 
 // Run runs the scenario and returns when every goroutine it started has
 // exited. It waits startTime, then issues each arrival at its scheduled
-// time: to a free VU, else to a new VU while fewer than
-// max(maxVUs, preAllocatedVUs) exist, else it is dropped. At the end of the schedule
+// time: to a free VU, else to a new VU while fewer than preAllocatedVUs
+// exist; else it is dropped, and while fewer than max(maxVUs,
+// preAllocatedVUs) exist a new VU starts for later arrivals (k6's
+// unplanned VU). At the end of the schedule
 // (TotalDuration) no new iteration starts; in-flight ones get gracefulStop
 // to finish, then their context is cancelled and they count as
 // interrupted.
@@ -179,8 +182,9 @@ func (e *Executor) Run(ctx context.Context) error {
 	// goroutine, ready the moment it exists, so making it on demand costs
 	// microseconds (a k6 JS VU costs milliseconds, hence k6's
 	// pre-allocation), while thousands made up front, idle, cost every GC
-	// a scan of their stacks and the harness their memory.
-	vus := newVUPool(iterCtx, e, e.maxVUs)
+	// a scan of their stacks and the harness their memory. Drop counts
+	// still match k6's: see vuPool.dispatch.
+	vus := newVUPool(iterCtx, e, e.cfg.PreAllocatedVUs, e.maxVUs)
 
 	// The one ordered shutdown: stop scheduling, give in-flight
 	// iterations gracefulStop, interrupt the rest, wait for every VU.
@@ -376,39 +380,53 @@ type vuPool struct {
 	idle      atomic.Int64
 	wg        sync.WaitGroup
 	allocated int64
-	maxVUs    int64
+	// preAllocated VUs are made for the arrival that finds none free;
+	// beyond them, up to maxVUs, a new VU takes only later arrivals.
+	preAllocated, maxVUs int64
 }
 
-// newVUPool returns a pool of up to maxVUs VUs whose iterations run with
-// ctx.
-func newVUPool(ctx context.Context, e *Executor, maxVUs int64) *vuPool {
-	return &vuPool{e: e, ctx: ctx, work: make(chan time.Time, min(maxVUs, maxHandoff)), maxVUs: maxVUs}
+// newVUPool returns a pool of up to maxVUs VUs, preAllocated of them
+// standing in for k6's pre-allocated ones, whose iterations run with ctx.
+func newVUPool(ctx context.Context, e *Executor, preAllocated, maxVUs int64) *vuPool {
+	return &vuPool{e: e, ctx: ctx, work: make(chan time.Time, min(maxVUs, maxHandoff)), preAllocated: preAllocated, maxVUs: maxVUs}
 }
 
 // dispatch hands the arrival scheduled at at to an idle VU; failing that,
-// to a new VU while fewer than maxVUs exist; failing that, drops it. It
-// never blocks. Unlike k6, whose new VU needs milliseconds to build a JS
-// runtime and so cannot take the arrival that asked for it, a VU here is
-// ready the moment its goroutine exists, so it takes that arrival.
+// while fewer than preAllocatedVUs exist, to a new VU (k6 made those
+// before the start, so one would have been there to take it); failing
+// that, while fewer than maxVUs exist, it starts a new, idle VU and drops
+// the arrival, as k6 does: k6 starts an unplanned VU in the background
+// when an arrival finds none free, and that arrival is dropped (counted in
+// dropped_iterations), the new VU taking later ones. Failing all, the
+// arrival is dropped. It never blocks.
 func (p *vuPool) dispatch(at time.Time) (started bool) {
 	switch {
 	case p.idle.Load() > 0:
 		p.idle.Add(-1)
 		p.work <- at // a claimed VU takes it
+		return true
+	case p.allocated < p.preAllocated:
+		p.spawn(&at)
+		return true
 	case p.allocated < p.maxVUs:
-		p.spawn(at)
-	default:
-		p.e.droppedNoVU.Add(1)
-		return false
+		p.spawn(nil)
 	}
-	return true
+	p.e.droppedNoVU.Add(1)
+	return false
 }
 
-// spawn starts one VU for the arrival at first.
-func (p *vuPool) spawn(first time.Time) {
+// spawn starts one VU: for the arrival at *first, or idle when first is
+// nil. An idle VU counts itself idle here, before its goroutine runs, so
+// the very next arrival can claim it.
+func (p *vuPool) spawn(first *time.Time) {
 	p.allocated++
 	p.e.allocatedVUs.Add(1)
 	p.wg.Add(1)
+	if first == nil {
+		p.idle.Add(1)
+		go p.loop(nil)
+		return
+	}
 	go p.loop(first)
 }
 
@@ -416,12 +434,14 @@ func (p *vuPool) spawn(first time.Time) {
 // after their iteration.
 func (p *vuPool) close() { close(p.work) }
 
-// loop is a VU: it runs its first iteration, then the arrivals handed to
-// it, until work is closed.
-func (p *vuPool) loop(first time.Time) {
+// loop is a VU: it runs its first iteration, if it has one, then the
+// arrivals handed to it, until work is closed.
+func (p *vuPool) loop(first *time.Time) {
 	defer p.wg.Done()
-	p.iterate(first)
-	p.idle.Add(1)
+	if first != nil {
+		p.iterate(*first)
+		p.idle.Add(1)
+	}
 	for at := range p.work {
 		p.iterate(at)
 		p.idle.Add(1)

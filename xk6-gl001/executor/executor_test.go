@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -133,8 +134,10 @@ func TestExecutorGrowsVUs(t *testing.T) {
 		maxVUs                int64
 		started, dropped, vus int64
 	}{
-		// 350ms iterations every 100ms need 4 VUs.
-		{"enough", 10, 20, 0, 4},
+		// 350ms iterations every 100ms need 4 VUs. Beyond the one
+		// pre-allocated, each new VU costs the arrival that made it (at
+		// .1, .3 and .7s), as in k6.
+		{"enough", 10, 17, 3, 4},
 		// Two VUs take two arrivals of every four.
 		{"capped", 2, 10, 10, 2},
 	} {
@@ -156,6 +159,55 @@ func TestExecutorGrowsVUs(t *testing.T) {
 					if st.ran != st.scheduled {
 						t.Errorf("an iteration scheduled at %v ran at %v", st.scheduled, st.ran)
 					}
+				}
+			})
+		})
+	}
+}
+
+// TestExecutorSpawnedVUDropsItsArrival: an arrival that finds no free
+// VU with all preAllocatedVUs made is dropped, also when it starts a new
+// VU (k6's unplanned VU); the new VU takes the next arrival. Within
+// preAllocatedVUs a VU made on demand takes its arrival (k6 had it ready).
+func TestExecutorSpawnedVUDropsItsArrival(t *testing.T) {
+	for _, tc := range []struct {
+		name                      string
+		pre, max                  int64
+		started, droppedNoVU, vus int64
+		firstRun                  []time.Duration // the first iterations' scheduled offsets
+	}{
+		// 1s iterations, arrivals every 100ms over 300ms: 3 arrivals.
+		{"pre-allocated take theirs", 3, 3, 3, 0, 3, []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond}},
+		{"spawned drop theirs", 1, 3, 2, 1, 2, []time.Duration{0, 200 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c := constant(10, time.Second, time.Second)
+				c.PreAllocatedVUs, c.MaxVUs = tc.pre, tc.max
+				r := &recorder{work: 10 * time.Second}
+				c.GracefulStop = Duration(20 * time.Second)
+				e, err := New("test", c, r.iterate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t0 := time.Now()
+				go func() { _ = e.Run(t.Context()) }()
+				time.Sleep(250 * time.Millisecond)
+				synctest.Wait()
+				s := e.Stats()
+				e.Stop()
+				synctest.Wait()
+				if s.Started != tc.started || s.DroppedNoVU != tc.droppedNoVU || s.AllocatedVUs != tc.vus {
+					t.Errorf("by +250ms: started %d dropped (no VU) %d VUs %d, want %d, %d, %d", s.Started, s.DroppedNoVU, s.AllocatedVUs, tc.started, tc.droppedNoVU, tc.vus)
+				}
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				var got []time.Duration
+				for _, st := range r.starts[:min(len(r.starts), len(tc.firstRun))] {
+					got = append(got, st.scheduled.Sub(t0))
+				}
+				if !slices.Equal(got, tc.firstRun) {
+					t.Errorf("iterations scheduled at %v, want %v", got, tc.firstRun)
 				}
 			})
 		})
@@ -218,7 +270,8 @@ func TestExecutorCancel(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				c := constant(10, time.Second, 10*time.Second)
-				c.PreAllocatedVUs, c.MaxVUs = 1, 100
+				// Pre-allocated, so that no arrival is dropped for a new VU.
+				c.PreAllocatedVUs, c.MaxVUs = 100, 100
 				c.GracefulStop = Duration(500 * time.Millisecond)
 				if tc.interrupted == 0 {
 					c.GracefulStop = Duration(30 * time.Second)

@@ -35,7 +35,9 @@ const (
 // The tags a run puts on its samples, which submetric thresholds such as
 // gl001_optimize_duration{status:200} filter on.
 const (
-	// TagScenario is the executor: ExecOptimize or ExecCoordinate.
+	// TagScenario is the executor's k6 scenario name: ExecOptimize or
+	// ExecCoordinate for the plan, any name for a file's own scenarios.
+	// Those scenarios' own tags (scenarios.<name>.tags) are set beside.
 	TagScenario = "scenario"
 	// TagStatus is an optimize answer's HTTP status ("200", "503"), or for
 	// no answer StatusTimeout or StatusError; a coordination's StatusAck,
@@ -66,7 +68,7 @@ const (
 )
 
 // Tags lists the tag keys a run sets, in the order the k6 JSON output
-// writes them.
+// writes them. scenarios.ReservedTags is the same list.
 func Tags() []string {
 	return []string{TagCause, TagExpectedResponse, TagReplica, TagScenario, TagStatus}
 }

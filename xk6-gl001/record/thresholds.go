@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -24,16 +25,16 @@ func Thresholds(s scenarios.Scenario, file string) (thresholds.Set, error) {
 		}
 	}
 	defaults := thresholds.Defaults()
-	plan := s.Plan()
+	optimize, coordinate := s.Sends(ExecOptimize), s.Sends(ExecCoordinate)
 	for key := range defaults {
-		if plan.Optimize.Skip() && strings.HasPrefix(key, "gl001_optimize") ||
-			plan.Optimize.Skip() && strings.HasPrefix(key, "gl001_heat_optimization") ||
-			plan.Coordinate.Skip() && strings.HasPrefix(key, "gl001_coordination") {
+		if !optimize && strings.HasPrefix(key, "gl001_optimize") ||
+			!optimize && strings.HasPrefix(key, "gl001_heat_optimization") ||
+			!coordinate && strings.HasPrefix(key, "gl001_coordination") {
 			delete(defaults, key)
 		}
 	}
 	set := thresholds.Merge(defaults, user)
-	err := errors.Join(set.Validate(ThresholdTypes()), validateTags(set))
+	err := errors.Join(set.Validate(ThresholdTypes()), validateTags(set, s))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
@@ -41,9 +42,23 @@ func Thresholds(s scenarios.Scenario, file string) (thresholds.Set, error) {
 }
 
 // validateTags checks every submetric's filters against the tags a run
-// sets, so that a filter no sample can match is an error, not a threshold
-// that silently sees no data.
-func validateTags(set thresholds.Set) error {
+// sets (record's and the scenarios' own) and the scenario names it runs,
+// so that a filter no sample can match is an error, not a threshold that
+// silently sees no data.
+func validateTags(set thresholds.Set, s scenarios.Scenario) error {
+	names := []string{ExecOptimize, ExecCoordinate}
+	keys := Tags()
+	if s.Scenarios != nil {
+		names = slices.Sorted(maps.Keys(s.Scenarios))
+		for _, c := range s.Scenarios {
+			for k := range c.Tags {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+		}
+		slices.Sort(keys)
+	}
 	var errs []error
 	for _, key := range set.Names() {
 		k, err := thresholds.ParseMetricKey(key)
@@ -52,14 +67,14 @@ func validateTags(set thresholds.Set) error {
 		}
 		for _, t := range k.Tags {
 			switch {
-			case !slices.Contains(Tags(), t.Key):
-				errs = append(errs, fmt.Errorf("thresholds.%s: tag %q is never set on gl001's samples, want %s", key, t.Key, strings.Join(Tags(), ", ")))
+			case !slices.Contains(keys, t.Key):
+				errs = append(errs, fmt.Errorf("thresholds.%s: tag %q is never set on gl001's samples, want %s", key, t.Key, strings.Join(keys, ", ")))
 			case t.Key == TagExpectedResponse && t.Value != "true" && t.Value != "false":
 				errs = append(errs, fmt.Errorf("thresholds.%s: expected_response %q, want true or false", key, t.Value))
 			case t.Key == TagCause && t.Value != CauseNoVU && t.Value != CauseBehind:
 				errs = append(errs, fmt.Errorf("thresholds.%s: cause %q, want %s or %s", key, t.Value, CauseNoVU, CauseBehind))
-			case t.Key == TagScenario && t.Value != ExecOptimize && t.Value != ExecCoordinate:
-				errs = append(errs, fmt.Errorf("thresholds.%s: scenario %q, want %s or %s", key, t.Value, ExecOptimize, ExecCoordinate))
+			case t.Key == TagScenario && !slices.Contains(names, t.Value):
+				errs = append(errs, fmt.Errorf("thresholds.%s: scenario %q, want %s", key, t.Value, strings.Join(names, " or ")))
 			}
 		}
 	}
