@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/reports/runlog"
-	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
@@ -38,8 +37,8 @@ type builder struct {
 	points, late int64
 
 	// Each k6 scenario's counts (k6's iterations and dropped_iterations,
-	// by their scenario tag), and the schedule the scenario file's plan
-	// gives it when the k6 script ran that plan (gl001 k6 init's).
+	// by their scenario tag), and the schedule the scenario file gives it
+	// when the k6 script ran the file's executors (gl001 k6 init's).
 	execs     map[string]*record.Executor
 	schedules map[string]planned
 }
@@ -50,24 +49,12 @@ type planned struct {
 	n int64
 }
 
-// schedulesOf reads the plan's scenarios as k6 executors, by name.
-func schedulesOf(plan scenarios.Plan) map[string]planned {
-	raw, err := json.Marshal(plan)
-	if err != nil {
-		return nil
-	}
-	var byName map[string]json.RawMessage
-	if json.Unmarshal(raw, &byName) != nil {
-		return nil
-	}
+// schedulesOf is each executor's schedule and whole count, by name.
+func schedulesOf(execs map[string]executor.Config) map[string]planned {
 	out := map[string]planned{}
-	for name, r := range byName {
-		c, err := executor.DecodeConfig(r)
-		if err != nil {
-			continue
-		}
-		if s, err := executor.NewSchedule(c); err == nil {
-			out[name] = planned{s, c.Arrivals()}
+	for name, c := range execs {
+		if sc, err := executor.NewSchedule(c); err == nil {
+			out[name] = planned{sc, c.Arrivals()}
 		}
 	}
 	return out
@@ -139,12 +126,10 @@ type mapped struct {
 	m, answered *metrics.Metric
 }
 
-func newBuilder(first time.Time, width time.Duration, seen map[string]*seenMetric, subs []string, ms []Mapping, observed *runlog.Run, plan *scenarios.Plan) *builder {
+func newBuilder(first time.Time, width time.Duration, seen map[string]*seenMetric, subs []string, ms []Mapping, observed *runlog.Run, execs map[string]executor.Config) *builder {
 	b := &builder{reg: metrics.NewRegistry(first), start: first, end: first.Add(width), width: width, first: first,
 		byName: map[string]*metrics.Metric{}, subs: map[string][]series{}, execs: map[string]*record.Executor{}}
-	if plan != nil {
-		b.schedules = schedulesOf(*plan)
-	}
+	b.schedules = schedulesOf(execs)
 	for _, name := range slices.Sorted(maps.Keys(seen)) {
 		d := seen[name].decl
 		b.byName[name] = b.declare(name, d.Type, d.Contains)

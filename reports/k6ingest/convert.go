@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
@@ -160,14 +161,14 @@ func Convert(o Options) (Result, error) {
 		res.Warnings = append(res.Warnings, o.K6File+": "+s)
 	}
 
-	meta, observed, plan, err := runMeta(o)
+	meta, observed, execs, err := runMeta(o)
 	if err != nil {
 		return res, err
 	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return res, err
 	}
-	b := newBuilder(first, o.Interval, seen, subs, res.Mappings, observed, plan)
+	b := newBuilder(first, o.Interval, seen, subs, res.Mappings, observed, execs)
 	iw, err := metrics.CreateIntervalFile(filepath.Join(o.OutDir, runlog.IntervalsFile), b.reg.Header(meta))
 	if err != nil {
 		return res, err
@@ -325,10 +326,10 @@ func verdicts(sum *Summary) map[string]map[string]bool {
 
 // runMeta is the header's metadata: the scenario and its prediction when
 // given, and the target and sampler settings of the observed folder.
-func runMeta(o Options) (json.RawMessage, *runlog.Run, *scenarios.Plan, error) {
+func runMeta(o Options) (json.RawMessage, *runlog.Run, map[string]executor.Config, error) {
 	var meta record.Meta
 	var observed *runlog.Run
-	var plan *scenarios.Plan
+	var execs map[string]executor.Config
 	if o.ObservedDir != "" {
 		r, err := runlog.Load(o.ObservedDir)
 		if err != nil {
@@ -343,7 +344,9 @@ func runMeta(o Options) (json.RawMessage, *runlog.Run, *scenarios.Plan, error) {
 			return nil, nil, nil, fmt.Errorf("%w: --scenario: %w", ErrInput, err)
 		}
 		meta.Scenario, meta.ScenarioFile, meta.Plan, meta.Prediction = s, o.ScenarioFile, s.Plan(), s.Prediction()
-		plan = &meta.Plan
+		if execs, err = s.Executors(); err != nil {
+			return nil, nil, nil, fmt.Errorf("%w: --scenario: %w", ErrInput, err)
+		}
 	}
 	meta.IntervalSeconds = o.Interval.Seconds()
 	meta.Version = "k6 (" + filepath.Base(o.K6File) + ")"
@@ -353,5 +356,5 @@ func runMeta(o Options) (json.RawMessage, *runlog.Run, *scenarios.Plan, error) {
 	if err := enc.Encode(meta); err != nil {
 		return nil, nil, nil, err
 	}
-	return bytes.TrimSpace(b.Bytes()), observed, plan, nil
+	return bytes.TrimSpace(b.Bytes()), observed, execs, nil
 }
