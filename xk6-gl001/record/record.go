@@ -172,4 +172,32 @@ type Meta struct {
 	// enforced them; nil for another target (its pods' limits, with
 	// --kube, are in each sample).
 	ReplicaLimits *api.ReplicaLimits `json:"replica_limits,omitempty"`
+	// Shard is set when the run was one shard of a distributed run
+	// (gl001 run --segment); nil for a whole run.
+	Shard *Shard `json:"shard,omitempty"`
+}
+
+// Shard is one shard's share of a distributed run, as k6's execution
+// segments describe it: the segment of the schedule it ran (its
+// iterations, VUs and rates), its position in the sequence of segments
+// that cover 0 to 1, and the fleet's plants it played.
+type Shard struct {
+	// Segment is the k6 execution segment, "1/3:2/3".
+	Segment string `json:"segment"`
+	// Sequence is the k6 execution segment sequence the segment is one
+	// of, "0,1/3,2/3,1"; every shard of a run names the same one.
+	Sequence string `json:"sequence"`
+	// Index is the segment's 0-based position in Sequence, and Count the
+	// number of segments: shard Index of Count.
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// RunID ties the shards of one distributed run together: every shard
+	// of a run carries the same one (--run-id, or the launcher's).
+	RunID string `json:"run_id,omitempty"`
+	// Plants are the ids of the fleet's plants this shard played; the
+	// shards' plants partition the fleet.
+	Plants []string `json:"plants"`
+	// Sampler is true for the one shard that ran the samplers
+	// (--sampler-shard); the others record no samples.
+	Sampler bool `json:"sampler"`
 }
