@@ -139,7 +139,7 @@ timeout); a second Ctrl-C stops at once.`,
 	f.Var(maxPending, "max-pending", "events waiting for their acks at most; one more is refused with 503 (750: the guide's 50 events/s through a 15 s stall)")
 	f.DurationVar(&ackTimeout, "ack-timeout", bridge.DefaultAckTimeout, "how long an event waits for its ack before the answer is 504 (a request's timeout_ms overrides)")
 	f.DurationVar(&startTimeout, "connect-timeout", bridge.DefaultStartTimeout, "how long the brokers may take to answer at start")
-	f.StringVar(&profile, "profile", "guide", `the target's names (topics): "guide", or a JSON profile file whose fields replace the guide's`)
+	f.StringVar(&profile, "profile", "guide", `the target's names (topics): "guide", "greenlang" (the public implementation's), or a JSON profile file whose fields replace the guide's`)
 	addBusFlags(f, &bus)
 	f.BoolVarP(&verbose, "verbose", "v", false, "log at debug level (warnings are always logged)")
 	return cmd

@@ -80,6 +80,6 @@ gl001 report --k6.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Force, "force", false, "write into DIR although it holds files (replaces gl001.js, script.js, fleet.json, options.json)")
-	f.StringVar(&profile, "profile", "guide", `the target's names (the optimize path): "guide", or a JSON profile file whose fields replace the guide's`)
+	f.StringVar(&profile, "profile", "guide", `the target's names (the optimize path): "guide", "greenlang" (the public implementation's), or a JSON profile file whose fields replace the guide's`)
 	return cmd
 }

@@ -19,5 +19,5 @@ func addKubeFlags(f *pflag.FlagSet, kube *bool, k *sampler.KubeOptions) {
 
 // addProfileFlag declares --profile, the target's names.
 func addProfileFlag(f *pflag.FlagSet, profile *string) {
-	f.StringVar(profile, "profile", "guide", `the target's names (topics, group, API paths, metric names, Kubernetes objects): "guide", or a JSON profile file whose fields replace the guide's`)
+	f.StringVar(profile, "profile", "guide", `the target's names (topics, group, API paths, metric names, Kubernetes objects): "guide", "greenlang" (the public implementation's), or a JSON profile file whose fields replace the guide's`)
 }

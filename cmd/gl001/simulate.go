@@ -142,7 +142,7 @@ answers the latest report.`,
 	fl.StringVar(&o.APIToken, "api-token", "", "bearer token that POST /api/v1/test/load-test requires (or GL001_API_TOKEN); empty: that endpoint is off")
 	fl.StringVar(&resultsDir, "results", "results", "folder where load tests started through the API write their results")
 	fl.BoolVar(&exampleRequest, "example-request", false, "print one optimization request from the fleet model and exit")
-	fl.StringVar(&profile, "profile", "guide", `the names the stand-in answers to (topics, group, API paths, metric names): "guide", or a JSON profile file whose fields replace the guide's`)
+	fl.StringVar(&profile, "profile", "guide", `the names the stand-in answers to (topics, group, API paths, metric names): "guide", "greenlang" (the public implementation's), or a JSON profile file whose fields replace the guide's`)
 	return cmd
 }
 

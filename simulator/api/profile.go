@@ -86,17 +86,52 @@ func GuideProfile() Profile {
 	}
 }
 
+// GreenlangProfile is the public GL-001 implementation's names: its
+// manifests call the deployment and its pods' label gl-001-process-heat,
+// and its Prometheus metrics are the gl_001_ families. It has no p95
+// gauges: the latencies are histograms (gl_001_orchestration_duration_seconds,
+// gl_001_calculation_duration_seconds), whose p95 the target sampler takes
+// from the buckets' increase between two scrapes, as histogram_quantile over
+// rate() does; and the coordination rate is the increase of the counter
+// gl_001_message_bus_messages_total per second. Its probes, API paths,
+// topics and group are the guide's. The HPA and ConfigMap names follow the
+// deployment's.
+func GreenlangProfile() Profile {
+	p := GuideProfile()
+	p.Name = "greenlang"
+	p.Deployment = "gl-001-process-heat"
+	p.Selector = "app=gl-001-process-heat"
+	p.HPA = "gl-001-process-heat-hpa"
+	p.ConfigMap = "gl-001-process-heat-config"
+	p.Metrics = MetricNames{
+		OrchestrationLatencyP95Seconds: "gl_001_orchestration_duration_seconds",
+		HeatOptimizationTimeP95Seconds: "gl_001_calculation_duration_seconds",
+		AgentCoordinationPerSecond:     "gl_001_message_bus_messages_total",
+		BoilerCalculationQueueDepth:    "gl_001_subagent_message_queue_depth",
+		RequestsTotal:                  "gl_001_orchestration_requests_total",
+		CoordinationFailuresTotal:      "gl_001_subagent_coordination_failures_total",
+	}
+	return p
+}
+
+// BuiltinProfiles are the profile names LoadProfile knows without a file.
+func BuiltinProfiles() []string { return []string{"guide", "greenlang"} }
+
 // LoadProfile returns the profile named by name: "guide" (or "") for
-// GuideProfile, otherwise a JSON file of Profile's fields. A field the file
-// leaves out keeps the guide's value; an unknown field, or a name set to
-// "", is an error naming the file and the field.
+// GuideProfile, "greenlang" for GreenlangProfile, otherwise a JSON file of
+// Profile's fields. A field the file leaves out keeps the guide's value;
+// an unknown field, or a name set to "", is an error naming the file and
+// the field.
 func LoadProfile(name string) (Profile, error) {
-	if name == "" || name == "guide" {
+	switch name {
+	case "", "guide":
 		return GuideProfile(), nil
+	case "greenlang":
+		return GreenlangProfile(), nil
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return Profile{}, fmt.Errorf("profile %q: want \"guide\" or a JSON profile file: %w", name, err)
+		return Profile{}, fmt.Errorf("profile %q: want \"guide\", \"greenlang\" or a JSON profile file: %w", name, err)
 	}
 	p := GuideProfile()
 	p.Name = name

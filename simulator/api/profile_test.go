@@ -23,6 +23,12 @@ func TestLoadProfile(t *testing.T) {
 		t.Fatalf("guide: %+v, %v", g, err)
 	}
 
+	gl, err := api.LoadProfile("greenlang")
+	if err != nil || gl != api.GreenlangProfile() || gl.Deployment != "gl-001-process-heat" || gl.Selector != "app=gl-001-process-heat" ||
+		gl.Metrics.OrchestrationLatencyP95Seconds != "gl_001_orchestration_duration_seconds" || gl.Topic != g.Topic || gl.Paths != g.Paths || gl.Validate() != nil {
+		t.Fatalf("greenlang: %+v, %v", gl, err)
+	}
+
 	p, err := api.LoadProfile(write("ours.json", `{"topic": "plant.events", "paths": {"optimize": "/v2/optimize"}, "metrics": {"requests_total": "orch_requests_total"}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +52,7 @@ func TestLoadProfile(t *testing.T) {
 			}
 		})
 	}
-	if _, err := api.LoadProfile(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), `want "guide" or a JSON profile file`) {
+	if _, err := api.LoadProfile(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), `want "guide", "greenlang" or a JSON profile file`) {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -25,6 +25,7 @@ func (r *Replica) handleEvent(ctx context.Context, value []byte) (string, error)
 		r.m.dbQueryDuration.Observe(time.Since(dbStart).Seconds())
 	}
 	r.m.coordinationRate.Add(1)
+	r.m.messageBusMessages.Inc() // the ack, either status
 	if err != nil {
 		r.m.coordinationFailures.Inc()
 		r.m.coordinationEvents.WithLabelValues(api.AckError).Inc()

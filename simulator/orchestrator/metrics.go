@@ -30,7 +30,21 @@ type metrics struct {
 	coordinationEvents    *prometheus.CounterVec // status: ok|error
 	messageBusLatency     prometheus.Histogram
 	dbQueryDuration       prometheus.Histogram
+	calculationDuration   prometheus.Observer // the LP dispatch, calculation_type heat_dispatch
+	messageBusMessages    prometheus.Counter  // acks sent on the bus
 }
+
+// The public implementation's families the replica exposes under fixed
+// names. A profile that names one of them for a figure the guide reads
+// from a gauge (the greenlang profile's p95s and coordination rate) is
+// served by the family itself, and the gauge is not registered: the
+// target sampler reads a histogram's p95 and a counter's rate over the
+// time between two scrapes.
+const (
+	familyOrchestrationDuration = "gl_001_orchestration_duration_seconds"
+	familyCalculationDuration   = "gl_001_calculation_duration_seconds"
+	familyMessageBusMessages    = "gl_001_message_bus_messages_total"
+)
 
 // The status label values of gl_001_orchestration_requests_total.
 const (
@@ -61,7 +75,7 @@ func newMetrics(replica string, names api.MetricNames, poolSize func() float64, 
 		}),
 		coordinationRate: newRateWindow(10 * time.Second),
 		orchestrationDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "gl_001_orchestration_duration_seconds",
+			Name:    familyOrchestrationDuration,
 			Help:    "Duration of heat-optimization orchestrations.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}),
@@ -88,20 +102,36 @@ func newMetrics(replica string, names api.MetricNames, poolSize func() float64, 
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}),
 	}
+	calc := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    familyCalculationDuration,
+		Help:    "Calculation execution time: the LP heat dispatch of one request.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+	}, []string{"calculation_type"})
+	m.calculationDuration = calc.WithLabelValues("heat_dispatch")
+	busMessages := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: familyMessageBusMessages,
+		Help: "Messages sent via the message bus: one acknowledgement per coordination event processed.",
+	}, []string{"message_type"})
+	m.messageBusMessages = busMessages.WithLabelValues("coordination_ack")
 	f.MustRegister(m.orchestrationLatency, m.heatOptimization, m.orchestrationDuration, m.orchestrationRequests,
-		m.coordinationFailures, m.coordinationEvents, m.messageBusLatency, m.dbQueryDuration,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: names.OrchestrationLatencyP95Seconds,
-			Help: "95th percentile orchestration latency over the last minute (the guide's HPA metric); NaN with no request in that minute.",
-		}, func() float64 { return quantileOrNaN(m.orchestrationLatency, 0.95) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: names.HeatOptimizationTimeP95Seconds,
-			Help: "95th percentile heat-optimization (LP dispatch) time over the last minute, seconds; NaN with no solve in that minute.",
-		}, func() float64 { return quantileOrNaN(m.heatOptimization, 0.95) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: names.AgentCoordinationPerSecond,
-			Help: "Coordination events processed per second over the last 10 s (the guide's HPA metric).",
-		}, m.coordinationRate.PerSecond),
+		m.coordinationFailures, m.coordinationEvents, m.messageBusLatency, m.dbQueryDuration, calc, busMessages)
+	families := map[string]bool{familyOrchestrationDuration: true, familyCalculationDuration: true, familyMessageBusMessages: true}
+	for _, g := range []struct {
+		name, help string
+		fn         func() float64
+	}{
+		{names.OrchestrationLatencyP95Seconds, "95th percentile orchestration latency over the last minute (the guide's HPA metric); NaN with no request in that minute.",
+			func() float64 { return quantileOrNaN(m.orchestrationLatency, 0.95) }},
+		{names.HeatOptimizationTimeP95Seconds, "95th percentile heat-optimization (LP dispatch) time over the last minute, seconds; NaN with no solve in that minute.",
+			func() float64 { return quantileOrNaN(m.heatOptimization, 0.95) }},
+		{names.AgentCoordinationPerSecond, "Coordination events processed per second over the last 10 s (the guide's HPA metric).",
+			m.coordinationRate.PerSecond},
+	} {
+		if !families[g.name] {
+			f.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help}, g.fn))
+		}
+	}
+	f.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: names.BoilerCalculationQueueDepth,
 			Help: "Coordination events fetched from Kafka and waiting for a worker.",

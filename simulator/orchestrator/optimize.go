@@ -68,6 +68,7 @@ func (r *Replica) optimize(req *http.Request) (int, any) {
 		return http.StatusInternalServerError, errorBody(err)
 	}
 	r.m.heatOptimization.Observe(solve.Seconds())
+	r.m.calculationDuration.Observe(solve.Seconds())
 	resp := r.respond(in, prob, sol)
 	resp.PerformanceMetrics.SolveTimeMS = float64(solve.Microseconds()) / 1000
 	resp.PerformanceMetrics.DBWaitTimeMS = float64(wait.Microseconds()) / 1000

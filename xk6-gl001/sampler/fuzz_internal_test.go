@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -61,7 +62,7 @@ func FuzzTargetMetrics(f *testing.F) {
 		if err != nil {
 			return
 		}
-		tm, gaps := targetMetrics(fams, api.GuideProfile().Metrics, nil)
+		tm, gaps := targetMetrics(fams, api.GuideProfile().Metrics, nil, newScrapes(time.Time{}), newScrapes(time.Now()))
 		if _, err := json.Marshal(tm); err != nil {
 			t.Fatalf("%q gives %+v: %v", text, tm, err)
 		}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -58,6 +60,9 @@ type Target struct {
 	// Names of the metrics read (the profile's); empty ones are the
 	// guide's.
 	Names api.MetricNames
+
+	mu   sync.Mutex
+	last *scrapes // the previous scrape's histograms and counters
 }
 
 // Name is "target".
@@ -81,19 +86,48 @@ func (t *Target) Sample(ctx context.Context, s *Sample) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	s.Target, s.Gaps = targetMetrics(fams, withDefaults(t.Names), s.Gaps)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	prev := t.last
+	if prev == nil {
+		prev = newScrapes(time.Time{})
+	}
+	next := newScrapes(time.Now())
+	s.Target, s.Gaps = targetMetrics(fams, withDefaults(t.Names), s.Gaps, prev, next)
+	t.last = next
 	return nil
 }
 
 // targetMetrics reads names' metrics from parsed families, appending a Gap
-// to gaps for each figure it could not read.
-func targetMetrics(fams map[string]*dto.MetricFamily, names api.MetricNames, gaps []Gap) (*TargetMetrics, []Gap) {
+// to gaps for each figure it could not read. A p95 figure may be a gauge
+// or a histogram, and the coordination rate a gauge or a counter; those
+// histograms and counters are read against prev, the previous scrape, and
+// recorded in next (see scrapes).
+func targetMetrics(fams map[string]*dto.MetricFamily, names api.MetricNames, gaps []Gap, prev, next *scrapes) (*TargetMetrics, []Gap) {
 	out := &TargetMetrics{}
 	for _, f := range fams {
 		out.Series += len(f.GetMetric())
 	}
 	read := func(field, metric string, combine func([]float64) float64) *float64 {
-		vs, why := values(fams[metric], metric)
+		f := fams[metric]
+		var windowed func(*dto.MetricFamily, string, *scrapes, *scrapes) (float64, string)
+		switch {
+		case f == nil: // not exposed: values says so
+		case f.GetType() == dto.MetricType_HISTOGRAM && strings.Contains(field, "p95"):
+			windowed = histogramP95
+		case f.GetType() == dto.MetricType_COUNTER && strings.HasSuffix(field, "_per_second"):
+			windowed = counterRate
+		}
+		if windowed != nil {
+			v, why := windowed(f, metric, prev, next)
+			if why != "" {
+				gaps = append(gaps, Gap{Sampler: samplerTarget, Field: field, Reason: why})
+				return nil
+			}
+			v = finite(v)
+			return &v
+		}
+		vs, why := values(f, metric)
 		if why != "" {
 			gaps = append(gaps, Gap{Sampler: samplerTarget, Field: field, Reason: why})
 			return nil
@@ -128,7 +162,7 @@ func values(f *dto.MetricFamily, name string) ([]float64, string) {
 	switch f.GetType() {
 	case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM, dto.MetricType_SUMMARY:
 		kind := strings.ToLower(strings.ReplaceAll(f.GetType().String(), "_", " "))
-		return nil, fmt.Sprintf("%s is a %s; only gauges, counters and untyped metrics are read", name, kind)
+		return nil, fmt.Sprintf("%s is a %s; only gauges, counters and untyped metrics are read here (a histogram only for a p95)", name, kind)
 	}
 	var out []float64
 	nan, series := 0, 0

@@ -83,9 +83,10 @@ func TestTarget(t *testing.T) {
 
 func TestTargetNames(t *testing.T) {
 	srv := exposition(t, map[string]replicaFigures{"replica-0": {latencyP95: 0.5, perSecond: 9, requests: map[string]float64{"ok": 4}}})
-	// Point the latency at a histogram (not read) and the rate at a name
-	// that is not exposed: both are null with a Gap saying which metric
-	// and why; the others keep their defaults.
+	// Point the latency at a histogram (read from the increase between
+	// two scrapes, so not on the first) and the rate at a name that is not
+	// exposed: both are null with a Gap saying which metric and why; the
+	// others keep their defaults.
 	tg := &sampler.Target{BaseURL: srv.URL, Names: api.MetricNames{
 		OrchestrationLatencyP95Seconds: "gl_001_orchestration_duration_seconds",
 		AgentCoordinationPerSecond:     "gl_001_agent_coordination_rate",
@@ -99,7 +100,7 @@ func TestTargetNames(t *testing.T) {
 		t.Errorf("got %s", asJSON(t, s.Target))
 	}
 	wantGaps := []sampler.Gap{
-		{Sampler: "target", Field: "orchestration_latency_p95_seconds", Reason: "gl_001_orchestration_duration_seconds is a histogram; only gauges, counters and untyped metrics are read"},
+		{Sampler: "target", Field: "orchestration_latency_p95_seconds", Reason: "gl_001_orchestration_duration_seconds is a histogram: its p95 is read from the increase between two scrapes, and this is the first"},
 		{Sampler: "target", Field: "agent_coordination_per_second", Reason: "gl_001_agent_coordination_rate not exposed"},
 	}
 	if !reflect.DeepEqual(s.Gaps, wantGaps) {
@@ -266,7 +267,7 @@ gl_001_orchestration_requests_total{replica="replica-0",status="ok"} 0
 	}
 	wantGaps := []string{
 		"target: agent_coordination_per_second: agent_coordination_per_second not exposed",
-		"target: boiler_calculation_queue_depth: boiler_calculation_queue_depth is a histogram; only gauges, counters and untyped metrics are read",
+		"target: boiler_calculation_queue_depth: boiler_calculation_queue_depth is a histogram; only gauges, counters and untyped metrics are read here (a histogram only for a p95)",
 		"target: coordination_failures_total: gl_001_subagent_coordination_failures_total not exposed",
 		"target: orchestration_latency_p95_seconds: orchestration_latency_p95_seconds has no finite value (NaN in every series: no data behind it)",
 	}
