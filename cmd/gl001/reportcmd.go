@@ -12,6 +12,7 @@ import (
 	"github.com/greenlang/gl001/reports/k6ingest"
 	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/simulator/api"
 )
 
 // reportFlags are the settings run and report share.
@@ -21,6 +22,9 @@ type reportFlags struct {
 	// The decision tree's questions no metric answers: yes, no, or ""
 	// for unknown.
 	recentDeployment, networkIssues, subagentsFailing *enumFlag
+	// profile, when set, names the target in the report's commands; nil
+	// leaves the run's own.
+	profile *api.Profile
 }
 
 func addReportFlags(f *pflag.FlagSet) *reportFlags {
@@ -35,7 +39,7 @@ func addReportFlags(f *pflag.FlagSet) *reportFlags {
 }
 
 func (rf *reportFlags) options() report.Options {
-	var o report.Options
+	o := report.Options{Profile: rf.profile}
 	if rf.plantsToAdd.set {
 		n := rf.plantsToAdd.value
 		o.PlantsToAdd = &n
@@ -77,7 +81,10 @@ func k6RowsHelp() string {
 }
 
 func newReportCmd(s streams) *cobra.Command {
-	var rf *reportFlags
+	var (
+		rf      *reportFlags
+		profile string
+	)
 	kf := &k6Flags{}
 	cmd := &cobra.Command{
 		Use:   "report DIR | report --k6 FILE --out DIR",
@@ -115,6 +122,13 @@ Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 			return exactArgs(1, "DIR")(cmd, args)
 		},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("profile") {
+				p, err := api.LoadProfile(profile)
+				if err != nil {
+					return badInput(fmt.Errorf("--profile: %w", err))
+				}
+				rf.profile = &p
+			}
 			if kf.file != "" {
 				return reportK6(s.out, kf, rf)
 			}
@@ -140,5 +154,6 @@ Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 	f.StringVar(&kf.scenario, "scenario", "", "with --k6: the scenario file the k6 script plays, for the calculator's prediction")
 	f.Var(&kf.maps, "map", "with --k6: guide_row=k6_metric{tag:value}, repeatable (rows: see above)")
 	f.StringVar(&kf.out, "out", "", "with --k6: the folder to write the run folder and report into")
+	f.StringVar(&profile, "profile", "", `the target's names for the report's commands (namespace, deployment): "guide", "greenlang", or a JSON profile file (default: the run's own)`)
 	return cmd
 }

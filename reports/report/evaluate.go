@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/reports/decision"
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/reports/triggers"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
@@ -69,7 +71,10 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		diag = []decision.Diagnosis{}
 	}
 
+	prof, profWarning := profileOf(run, opts)
+	info.Profile = prof.Name
 	r := Report{
+		Apply:                 capacity.NewPlan(pred, capacity.Target{Namespace: prof.Namespace, Deployment: prof.Deployment}).Kubectl,
 		Completeness:          completeness(run, opts),
 		Run:                   info,
 		Predicted:             pred,
@@ -89,9 +94,26 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 	r.Thresholds, r.ThresholdsError = evaluateThresholds(run, opts.Thresholds)
 	r.Thresholds = withK6Verdicts(r.Thresholds, opts.K6Verdicts)
 	r.SourceNotes, r.SourceWarnings = slices.Clone(opts.SourceNotes), slices.Clone(opts.SourceWarnings)
+	if profWarning != "" {
+		r.SourceWarnings = append(r.SourceWarnings, profWarning)
+	}
 	r.Verdict, r.Reasons = r.judge()
 	r.Why = r.why()
 	return r
+}
+
+// profileOf is the profile the report names the target by: opts.Profile,
+// else the one the run's header names, else the guide's; with a warning
+// when the header names one that cannot be loaded now.
+func profileOf(run *runlog.Run, opts Options) (api.Profile, string) {
+	if opts.Profile != nil {
+		return *opts.Profile, ""
+	}
+	p, err := api.LoadProfile(run.Meta.Profile)
+	if err != nil {
+		return api.GuideProfile(), fmt.Sprintf("the run's profile cannot be read now (%v); the guide's names are used (--profile sets them)", err)
+	}
+	return p, ""
 }
 
 func runInfo(run *runlog.Run) RunInfo {

@@ -63,6 +63,7 @@ import (
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/reports/decision"
 	"github.com/greenlang/gl001/reports/triggers"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
@@ -139,6 +140,11 @@ type Options struct {
 	// tell an iteration when it was scheduled, so latencies run from each
 	// iteration's start, not from its scheduled start.
 	FromK6 bool
+	// Profile is the target's names, for the commands that apply the
+	// calculator's plan (its namespace and deployment). nil means the
+	// run's own: the profile its header names (a built-in one, or the
+	// file if it is still there), else the guide's.
+	Profile *api.Profile
 }
 
 // Report is the evaluation of one run. Every slice is non-nil, so JSON
@@ -165,6 +171,9 @@ type Report struct {
 	Predicted capacity.Prediction `json:"predicted"`
 	// Observed are the measured values the rest is built from.
 	Observed Observed `json:"observed"`
+	// Apply are the guide's kubectl commands that apply the calculator's
+	// plan to the target's deployment, named as its profile names it.
+	Apply []string `json:"apply"`
 	// Comparison puts prediction and observation side by side: replicas,
 	// CPU per replica, memory per replica, DB pool, workers.
 	Comparison []Comparison `json:"predicted_vs_observed"`
@@ -230,6 +239,9 @@ type RunInfo struct {
 	IntervalSeconds   float64   `json:"interval_seconds"`
 	Version           string    `json:"version,omitempty"`
 	Dir               string    `json:"dir,omitempty"`
+	// Profile names the target's names the report used: "guide",
+	// "greenlang" or a profile file.
+	Profile string `json:"profile"`
 }
 
 // Completeness says whether the run can stand for its whole scenario.

@@ -184,6 +184,9 @@ func (r Report) comparisonSection() section {
 	}
 	items = append(items, "Database pool: "+pool)
 	s.Blocks = append(s.Blocks, list(items))
+	if len(r.Apply) > 0 {
+		s.Blocks = append(s.Blocks, para(fmt.Sprintf("The calculator's plan as the guide's commands, for the deployment as the %s profile names it:", dash(r.Run.Profile))), list(r.Apply))
+	}
 	return s
 }
 
@@ -485,6 +488,7 @@ func (r Report) detailsSection() section {
 		fmt.Sprintf("Load: %s heat optimization requests per minute, %s agent coordination events per second", num(ri.RequestsPerMinute, 3), num(ri.EventsPerSecond, 3)),
 		fmt.Sprintf("Schedule: %s min, ramp-up %s min", num(ri.DurationMinutes, 3), num(ri.RampUpMinutes, 3)),
 		"Target: " + dash(target),
+		"Profile (the target's names): " + dash(ri.Profile),
 		"Brokers: " + dash(brokers),
 		"Replica limits: " + replicaLimitsText(r.Observed.Limits, ri.StandIn),
 		"Start: " + timestamp(ri.Start),
