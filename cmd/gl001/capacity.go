@@ -14,10 +14,10 @@ import (
 func newCapacityCmd(s streams) *cobra.Command {
 	plants := &intFlag{lo: capacity.MinPlants, hi: capacity.MaxPlants}
 	agents := &intFlag{lo: capacity.MinAgents, hi: capacity.MaxAgents}
-	output := outputFlag("text", "json", "yaml")
+	output := outputFlag("text", "json", "yaml", "kustomize")
 	target := capacity.DefaultTarget
 	cmd := &cobra.Command{
-		Use:   "capacity --plants N --agents M [-o text|json|yaml]",
+		Use:   "capacity --plants N --agents M [-o text|json|yaml|kustomize]",
 		Short: "Predict replicas, CPU, memory, DB pool and workers with the guide's calculator",
 		Long: `capacity applies the GL-001 scaling guide's capacity planning formulas:
 
@@ -29,9 +29,17 @@ func newCapacityCmd(s streams) *cobra.Command {
   message workers = ceil(agents/20), clamped to [3, 20]
 
 and prints the plan with the kubectl commands that apply it. With neither
-flag on a terminal it asks for the two numbers, like the guide's script.`,
+flag on a terminal it asks for the two numbers, like the guide's script.
+
+-o kustomize prints the plan as a kustomize patch file instead: the
+deployment's replicas and its --container's limits and requests, and the
+--configmap's DB_POOL_SIZE, KAFKA_CONSUMER_THREADS and MAX_PLANTS. Save it
+beside a kustomization.yaml (deploy/k8s/overlays/guide, or your own) and
+list it under patches: (- path: capacity-patch.yaml).`,
 		Example: `  gl001 capacity --plants 15 --agents 75
-  gl001 capacity --plants 20 --agents 99 -o json`,
+  gl001 capacity --plants 20 --agents 99 -o json
+  gl001 capacity --plants 15 --agents 75 -o kustomize > capacity-patch.yaml
+  gl001 capacity --plants 15 --agents 75 -o kustomize --deployment gl-001-process-heat --configmap gl-001-process-heat-config`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			p, a, err := capacityInput(s, plants, agents)
@@ -48,9 +56,11 @@ flag on a terminal it asks for the two numbers, like the guide's script.`,
 	f := cmd.Flags()
 	f.Var(plants, "plants", fmt.Sprintf("number of plants, %d to %d", capacity.MinPlants, capacity.MaxPlants))
 	f.Var(agents, "agents", fmt.Sprintf("number of active sub-agents, %d to %d", capacity.MinAgents, capacity.MaxAgents))
-	f.VarP(output, "output", "o", "output format: text, json or yaml")
-	f.StringVar(&target.Namespace, "namespace", target.Namespace, "Kubernetes namespace in the kubectl commands")
-	f.StringVar(&target.Deployment, "deployment", target.Deployment, "orchestrator deployment name in the kubectl commands")
+	f.VarP(output, "output", "o", "output format: text, json, yaml or kustomize (a patch file)")
+	f.StringVar(&target.Namespace, "namespace", target.Namespace, "Kubernetes namespace in the kubectl commands and the kustomize patch")
+	f.StringVar(&target.Deployment, "deployment", target.Deployment, "orchestrator deployment name in the kubectl commands and the kustomize patch")
+	f.StringVar(&target.Container, "container", target.Container, "-o kustomize: the orchestrator's container in the deployment's pods")
+	f.StringVar(&target.ConfigMap, "configmap", target.ConfigMap, "-o kustomize: the orchestrator's ConfigMap (DB_POOL_SIZE, KAFKA_CONSUMER_THREADS, MAX_PLANTS)")
 	return cmd
 }
 
@@ -88,6 +98,14 @@ func writePlan(s streams, pl capacity.Plan, format string) error {
 		}
 		_, err = s.out.Write(b)
 		return err
+	case "kustomize":
+		if err := pl.WriteKustomize(s.out); err != nil {
+			if errors.Is(err, capacity.ErrInput) {
+				return badInput(err)
+			}
+			return err
+		}
+		return nil
 	default:
 		return pl.WriteText(s.out)
 	}

@@ -310,3 +310,26 @@ func ExampleCalculate() {
 	//   --limits=cpu=6250m,memory=12548Mi \
 	//   --requests=cpu=3750m,memory=8783Mi
 }
+
+func TestWriteKustomizeNamesEveryBadName(t *testing.T) {
+	p, err := capacity.Calculate(15, 75)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	err = capacity.NewPlan(p, capacity.Target{Namespace: "Green", Deployment: "gl_001", Container: "", ConfigMap: "ok"}).WriteKustomize(&buf)
+	if !errors.Is(err, capacity.ErrInput) {
+		t.Fatalf("err %v, want ErrInput", err)
+	}
+	for _, w := range []string{`namespace "Green"`, `deployment "gl_001"`, `container ""`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "configmap") {
+		t.Errorf("error %q names the good configmap", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("wrote %q before failing", buf.String())
+	}
+}

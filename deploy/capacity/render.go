@@ -12,21 +12,34 @@ import (
 type Target struct {
 	Namespace  string
 	Deployment string
+	// Container is the orchestrator's container in the deployment's pods
+	// and ConfigMap the orchestrator's settings, the two names the
+	// kustomize patch (Plan.WriteKustomize) needs beyond the deployment's.
+	Container string
+	ConfigMap string
 }
 
-// DefaultTarget is the guide's namespace and deployment.
-var DefaultTarget = Target{Namespace: "greenlang", Deployment: "gl-001-process-heat-orchestrator"}
+// DefaultTarget is the guide's namespace, deployment and ConfigMap, and the
+// container name of deploy/k8s's stand-in deployment.
+var DefaultTarget = Target{
+	Namespace:  "greenlang",
+	Deployment: "gl-001-process-heat-orchestrator",
+	Container:  "orchestrator",
+	ConfigMap:  "gl-001-config",
+}
 
 // Plan is a prediction together with the commands that apply it, the value
 // `gl001 capacity -o json|yaml` prints.
 type Plan struct {
 	Prediction
 	Kubectl []string `json:"kubectl"`
+
+	target Target // what WriteKustomize patches
 }
 
 // NewPlan pairs p with the kubectl commands that apply it to t.
 func NewPlan(p Prediction, t Target) Plan {
-	return Plan{Prediction: p, Kubectl: kubectl(p, t)}
+	return Plan{Prediction: p, Kubectl: kubectl(p, t), target: t}
 }
 
 // kubectl returns the guide's recommended commands, one string each, in
