@@ -8,12 +8,24 @@ LDFLAGS := -X main.version=$(VERSION)
 # The race detector needs cgo; without a C compiler the tests still run.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test test-js vet bench bench-peers fuzz fmt clean
+.PHONY: all build image run test test-js vet bench bench-peers fuzz fmt clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gl001
+
+# The image of deploy/k8s's Job and stand-in, with no docker daemon: a
+# static linux binary as one layer on an empty base, user 65532, written
+# as an OCI image layout in bin/image (cmd/gl001-image). Load it with e.g.
+# `skopeo copy oci:bin/image docker://REGISTRY/gl001:TAG` or
+# `kind load image-archive` of a tar of it; the Dockerfile builds the same
+# image where docker is. IMAGE=name:tag, IMAGE_ARCH=arm64.
+IMAGE      ?= ghcr.io/greenlang/gl001:$(VERSION)
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+image:
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags "$(LDFLAGS) -s -w" -o bin/linux-$(IMAGE_ARCH)/gl001 ./cmd/gl001
+	$(GO) run ./cmd/gl001-image -binary bin/linux-$(IMAGE_ARCH)/gl001 -arch $(IMAGE_ARCH) -tag $(IMAGE) -o bin/image
 
 # The main job: the calculator's plan for the guide's fleet (15 plants,
 # 75 sub-agents), then the short load test against the stand-in deployment
