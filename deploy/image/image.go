@@ -81,7 +81,9 @@ func Gl001(binary, caCerts []byte, arch string) Config {
 // Validate returns every problem with c at once, each naming the field.
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)) }
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...))
+	}
 	if len(c.Files) == 0 {
 		bad("files: none; the layer needs at least the binary")
 	}
