@@ -95,7 +95,9 @@ type Executor struct {
 	endElapsed atomic.Int64 // Elapsed frozen when Run returns; -1 before
 	scheduling atomic.Bool
 
-	arrivals int64 // the schedule's whole count, Config.Arrivals()
+	arrivals int64   // the schedule's whole count, Config.Arrivals() (the segment's share)
+	preVUs   int64   // preAllocatedVUs (the segment's share)
+	share    float64 // the segment's length: its share of rates and expected counts
 	// scheduledFinal is Stats.Scheduled frozen when Run returns; -1 before.
 	scheduledFinal atomic.Int64
 
@@ -108,6 +110,15 @@ type Executor struct {
 // the config (Validate) and it, and returns an Executor ready to Run.
 // Every problem is reported at once.
 func New(name string, c Config, it Iteration) (*Executor, error) {
+	return NewInSegment(name, c, Segment{}, it)
+}
+
+// NewInSegment is New for one segment of a distributed run: it runs the
+// arrivals of c's schedule that seg owns, at their own offsets, with
+// seg's share of preAllocatedVUs and maxVUs, and reports seg's share of
+// the target rate and of the expected iterations (see Segment). The zero
+// Segment is the whole run.
+func NewInSegment(name string, c Config, seg Segment, it Iteration) (*Executor, error) {
 	var errs []error
 	if err := validateName(name); err != nil {
 		errs = append(errs, err)
@@ -129,8 +140,17 @@ func New(name string, c Config, it Iteration) (*Executor, error) {
 		sched:    sched,
 		it:       it,
 		maxVUs:   max(c.MaxVUs, c.PreAllocatedVUs),
+		preVUs:   c.PreAllocatedVUs,
 		stopCh:   make(chan struct{}),
 		arrivals: c.Arrivals(),
+		share:    1,
+	}
+	if seg.seq != nil && !seg.Full() {
+		e.sched = SegmentSchedule(sched, e.arrivals, seg)
+		e.arrivals = seg.Scale(e.arrivals)
+		e.maxVUs = seg.Scale(e.maxVUs)
+		e.preVUs = seg.Scale(c.PreAllocatedVUs)
+		e.share = seg.Fraction()
 	}
 	e.endElapsed.Store(-1)
 	e.scheduledFinal.Store(-1)
@@ -184,7 +204,7 @@ func (e *Executor) Run(ctx context.Context) error {
 	// pre-allocation), while thousands made up front, idle, cost every GC
 	// a scan of their stacks and the harness their memory. Drop counts
 	// still match k6's: see vuPool.dispatch.
-	vus := newVUPool(iterCtx, e, e.cfg.PreAllocatedVUs, e.maxVUs)
+	vus := newVUPool(iterCtx, e, e.preVUs, e.maxVUs)
 
 	// The one ordered shutdown: stop scheduling, give in-flight
 	// iterations gracefulStop, interrupt the rest, wait for every VU.
@@ -220,6 +240,16 @@ func (e *Executor) Stop() bool {
 	return stopped
 }
 
+// Expected is the iterations the executor's schedule calls for over
+// elapsed, ∫rate (Config.ExpectedIterations), its segment's share.
+func (e *Executor) Expected(elapsed time.Duration) float64 {
+	return e.cfg.ExpectedIterations(elapsed) * e.share
+}
+
+// Arrivals is the exact number of arrivals the executor runs: the
+// schedule's, or its segment's share.
+func (e *Executor) Arrivals() int64 { return e.arrivals }
+
 // Stats returns the live counters; see Stats for their meaning.
 func (e *Executor) Stats() Stats {
 	s := Stats{
@@ -240,7 +270,7 @@ func (e *Executor) Stats() Stats {
 		}
 	}
 	if e.scheduling.Load() {
-		s.TargetRate = e.cfg.RateAt(s.Elapsed)
+		s.TargetRate = e.cfg.RateAt(s.Elapsed) * e.share
 	}
 	if final := e.scheduledFinal.Load(); final >= 0 {
 		s.Scheduled = final
