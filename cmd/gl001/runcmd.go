@@ -32,6 +32,7 @@ func newRunCmd(s streams) *cobra.Command {
 		verbose  bool
 		interval time.Duration
 		rf       *reportFlags
+		segFlags *segmentFlags
 		kube     bool
 		kubeOpts engine.KubeOptions
 		profile  string
@@ -117,6 +118,9 @@ a report whose verdict is fail).`,
 					return badInput(fmt.Errorf("invalid argument %q for %q flag: must not be negative", d.v, d.flag))
 				}
 			}
+			if err := segFlags.apply(cmd.Flags(), &o); err != nil {
+				return badInput(err)
+			}
 			if kube {
 				o.Kube = &kubeOpts
 			}
@@ -192,6 +196,7 @@ a report whose verdict is fail).`,
 	limits = addLimitFlags(f, "stand-in only: ")
 	addKubeFlags(f, &kube, &kubeOpts)
 	addProfileFlag(f, &profile)
+	segFlags = addSegmentFlags(f)
 	rf = addReportFlags(f)
 	return cmd
 }

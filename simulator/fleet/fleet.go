@@ -80,6 +80,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -224,3 +225,29 @@ func (f *Fleet) RunToken() string { return f.token }
 
 // SimTime returns the simulated time elapsed after the run's Start.
 func (f *Fleet) SimTime(elapsed time.Duration) time.Time { return f.cfg.Start.Add(elapsed) }
+
+// Only is the part of f a shard of a distributed run plays: the plants at
+// the given indices (0 to Plants()-1) and their agents. Its NextRequest
+// covers those plants only (as RequestFor) and its NextEvent takes turns
+// over their agents only; plant and agent ids, and every payload, are f's,
+// so shards that partition the plants between them play the fleet once.
+// Plants, PlantIDs and Split still describe the whole fleet; Agents are
+// the part's. It fails, wrapping ErrPlants, as RequestFor does.
+func (f *Fleet) Only(plants []int) (*Fleet, error) {
+	if _, err := f.RequestFor(f.cfg.Start, plants); err != nil {
+		return nil, err
+	}
+	g := &Fleet{cfg: f.cfg, plants: f.plants, boilers: f.boilers, split: f.split, token: f.token,
+		all: slices.Clone(plants), allIDs: f.agentIDs(plants)}
+	in := map[int32]bool{}
+	for _, p := range plants {
+		in[int32(p)] = true
+		g.units += len(f.plants[p].units)
+	}
+	for _, a := range f.agents {
+		if in[a.plant] {
+			g.agents = append(g.agents, a)
+		}
+	}
+	return g, nil
+}

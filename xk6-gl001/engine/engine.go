@@ -86,6 +86,20 @@ type Options struct {
 	// NoSamplers turns the samplers off (the run records only what the
 	// load side measures).
 	NoSamplers bool
+
+	// Segment, when set, makes the run one shard of a distributed run
+	// (gl001 run --segment): its share of every scenario's arrivals, at
+	// the single run's instants, with its share of the VUs, playing the
+	// fleet's plants the segment owns (see executor.Segment). nil or a
+	// full segment is the whole run.
+	Segment *executor.Segment
+	// SamplerShard says this shard runs the samplers; the other shards
+	// of a distributed run record none, so a merge does not count the
+	// target twice. Ignored without Segment.
+	SamplerShard bool
+	// RunID ties the shards of one distributed run together (in the
+	// header's shard record).
+	RunID string
 }
 
 func (o *Options) defaults() {
@@ -206,6 +220,15 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("%w: %s: %w", ErrInput, o.ScenarioFile, err)
 	}
+	var seg executor.Segment
+	var shard *record.Shard
+	if o.Segment != nil && !o.Segment.Full() {
+		seg = *o.Segment
+		if f, shard, err = shardOf(f, seg, o); err != nil {
+			return out, err
+		}
+		o.NoSamplers = o.NoSamplers || !o.SamplerShard
+	}
 	r := &run{o: o, th: th, fails: map[string]*atomic.Int64{}, rates: map[string]*rateWindow{}, extra: map[string][]metrics.Tag{}}
 	var samplers *sampler.Set
 	if !o.NoSamplers {
@@ -227,7 +250,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	}
 	defer closeClients()
 	for _, name := range scenarioOrder(configs) {
-		e, err := executor.New(name, configs[name], iterations[name])
+		e, err := executor.NewInSegment(name, configs[name], seg, iterations[name])
 		if err != nil {
 			return out, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
 		}
@@ -247,7 +270,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	}
 	meta := record.Meta{Scenario: o.Scenario, ScenarioFile: o.ScenarioFile, Plan: plan, Prediction: out.Prediction,
 		Target: out.Target, Brokers: out.Brokers, StandIn: out.StandIn, ReplicasRunning: out.Replicas,
-		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, PublishOnly: o.PublishOnly, Profile: o.Profile.Name}
+		IntervalSeconds: o.Interval.Seconds(), Version: o.Version, PublishOnly: o.PublishOnly, Profile: o.Profile.Name, Shard: shard}
 	if si != nil {
 		meta.Workers, meta.ReplicaLimits = si.ready.Workers, &si.ready.Limits
 	}
@@ -339,4 +362,27 @@ func (r *run) serveMetrics(addr string) (func(), error) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
+}
+
+// shardOf is the part of f a segment plays, and its header record: the
+// plants the segment owns of the fleet's, by the same striping as the
+// arrivals. A segment that owns no plant (more shards than plants) is
+// bad input.
+func shardOf(f *fleet.Fleet, seg executor.Segment, o Options) (*fleet.Fleet, *record.Shard, error) {
+	plants := seg.Owned(f.Plants())
+	if len(plants) == 0 {
+		return nil, nil, fmt.Errorf("%w: --segment %s of %d shards owns none of the fleet's %d plants: use at most %d shards, so each plays a plant",
+			ErrInput, seg, seg.Count(), f.Plants(), f.Plants())
+	}
+	part, err := f.Only(plants)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := f.PlantIDs()
+	sh := &record.Shard{Segment: seg.String(), Sequence: seg.Sequence(), Index: seg.Index(), Count: seg.Count(),
+		RunID: o.RunID, Sampler: o.SamplerShard}
+	for _, p := range plants {
+		sh.Plants = append(sh.Plants, ids[p])
+	}
+	return part, sh, nil
 }

@@ -112,7 +112,7 @@ func (r *run) flush(last map[string]executor.Stats) metrics.Interval {
 		extra[e.Name()] = record.Executor{TargetPerSecond: st.TargetRate, Scheduled: st.Scheduled, Started: st.Started,
 			Dropped: st.Dropped, DroppedNoVU: st.DroppedNoVU, DroppedBehind: st.DroppedBehind,
 			Failed: r.fails[e.Name()].Load(), ActiveVUs: st.ActiveVUs, AllocatedVUs: st.AllocatedVUs,
-			ElapsedSeconds: st.Elapsed.Seconds(), Expected: e.Config().ExpectedIterations(st.Elapsed)}
+			ElapsedSeconds: st.Elapsed.Seconds(), Expected: e.Expected(st.Elapsed)}
 		r.rates[e.Name()].add(st.Elapsed, st.Started)
 	}
 	r.sample(record.MetricVUs, now, float64(active), tags{})
@@ -138,7 +138,7 @@ func (r *run) showProgress() {
 	var lines []progress.Line
 	for _, e := range r.execs {
 		st := e.Stats()
-		rate, window := r.rates[e.Name()].rate(e.Config().RateAt(st.Elapsed))
+		rate, window := r.rates[e.Name()].rate(e.RateAt(st.Elapsed))
 		lines = append(lines, progress.Line{Name: e.Name(), Elapsed: st.Elapsed, Total: e.Config().TotalDuration(),
 			RatePerSecond: rate, RateWindow: window, TargetPerSecond: st.TargetRate,
 			Started: st.Started, Scheduled: st.Scheduled, Iterations: st.Completed,

@@ -246,6 +246,10 @@ func (e *Executor) Expected(elapsed time.Duration) float64 {
 	return e.cfg.ExpectedIterations(elapsed) * e.share
 }
 
+// RateAt is the target rate at elapsed, per second: Config.RateAt, its
+// segment's share.
+func (e *Executor) RateAt(elapsed time.Duration) float64 { return e.cfg.RateAt(elapsed) * e.share }
+
 // Arrivals is the exact number of arrivals the executor runs: the
 // schedule's, or its segment's share.
 func (e *Executor) Arrivals() int64 { return e.arrivals }

@@ -66,8 +66,11 @@ func ParseSegment(flag, segment, sequence string) (Segment, error) {
 		if err1 != nil || err2 != nil {
 			return Segment{}, bad("want i/n with whole numbers, 0 ≤ i < n (the shard's index of n), or k6's a:b")
 		}
-		if cnt < 1 || idx < 0 || idx >= cnt {
-			return Segment{}, bad("want 0 ≤ i < n and n ≥ 1: shard indices are 0-based, so %d shards are 0/%d … %d/%d", max(cnt, 1), max(cnt, 1), max(cnt, 1)-1, max(cnt, 1))
+		if cnt < 1 {
+			return Segment{}, bad("want 0 ≤ i < n with n ≥ 1 shards")
+		}
+		if idx < 0 || idx >= cnt {
+			return Segment{}, bad("want 0 ≤ i < n: shard indices are 0-based, so %d shards are 0/%d … %d/%d", cnt, cnt, cnt-1, cnt)
 		}
 		if cnt > 10_000 {
 			return Segment{}, bad("at most 10000 shards")
