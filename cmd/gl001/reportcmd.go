@@ -4,15 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/greenlang/gl001/reports/k6ingest"
+	"github.com/greenlang/gl001/reports/merge"
 	"github.com/greenlang/gl001/reports/report"
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/simulator/api"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
 // reportFlags are the settings run and report share.
@@ -80,14 +84,25 @@ func k6RowsHelp() string {
 	return b.String()
 }
 
+// mergeShards merges shard folders; folders that are not shards of one
+// run are bad input.
+func mergeShards(dirs []string, out string) (*record.Merged, error) {
+	m, err := merge.Folders(dirs, out)
+	if errors.Is(err, merge.ErrMismatch) || errors.Is(err, runlog.ErrNoRun) {
+		return nil, badInput(err)
+	}
+	return m, err
+}
+
 func newReportCmd(s streams) *cobra.Command {
 	var (
 		rf      *reportFlags
 		profile string
+		merge   bool
 	)
 	kf := &k6Flags{}
 	cmd := &cobra.Command{
-		Use:   "report DIR | report --k6 FILE --out DIR",
+		Use:   "report DIR | report SHARD_DIR… [--out DIR] | report --k6 FILE --out DIR",
 		Short: "Rebuild a run's validation report from its intervals.ndjson, or build one from a k6 run's files",
 		Long: `report rebuilds the validation report of a gl001 run from DIR/intervals.ndjson
 alone (so a run killed midway can still be reported): the verdict, the
@@ -109,15 +124,29 @@ requests when tagged so), the optimize errors <- http_req_failed, and Heat
 Optimization Time <- a trend named heat_optimization_time.
 --map guide_row=k6_metric{tag:value} sets a row; guide_row is one of:
 ` + k6RowsHelp() + `
+With two or more folders (or --merge) they are the shards of one distributed
+run (gl001 run --segment i/n): their intervals are merged by wall-clock window
+(histograms merged exactly, counters summed, the samples of the one shard that
+sampled) into --out, and the report is evaluated once over the merge. A shard
+that is missing or stopped short of its share makes the report incomplete.
+Shards of different scenarios, seeds or run ids are refused (exit 2).
+
 Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 99 a threshold failed or saw no data (--k6), as for run.`,
 		Example: `  gl001 report results/short_load_test-20261127T044144Z
   gl001 report results/expansion --plants-to-add 5 --fail-on critical
+  gl001 report results/shard-0 results/shard-1 results/shard-2 --out results/merged
   gl001 report --k6 k6-out.json.gz --k6-summary summary.json --observed observed/ --out results/k6-run
   gl001 report --k6 k6-out.csv --map orchestration_latency='http_req_duration{name:optimize}' --out results/k6-run`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if kf.file != "" {
 				return exactArgs(0, "none with --k6")(cmd, args)
+			}
+			if merge || len(args) > 1 {
+				if len(args) == 0 {
+					return badInput(errors.New("--merge needs the shard folders: gl001 report DIR1 DIR2 …"))
+				}
+				return nil
 			}
 			return exactArgs(1, "DIR")(cmd, args)
 		},
@@ -132,14 +161,27 @@ Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 			if kf.file != "" {
 				return reportK6(s.out, kf, rf)
 			}
-			rep, err := report.Generate(args[0], rf.options())
+			dir := args[0]
+			if merge || len(args) > 1 {
+				out := kf.out
+				if out == "" {
+					out = filepath.Join(filepath.Dir(filepath.Clean(args[0])), "merged-"+time.Now().UTC().Format("20060102T150405Z"))
+				}
+				m, err := mergeShards(args, out)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(s.out, "merged %d of %d shards into %s\n", len(args), len(m.Shards), out)
+				dir = out
+			}
+			rep, err := report.Generate(dir, rf.options())
 			if errors.Is(err, runlog.ErrNoRun) {
 				return badInput(err)
 			}
 			if err != nil && rep.Verdict == "" {
 				return err
 			}
-			writeVerdict(s.out, args[0], rep)
+			writeVerdict(s.out, dir, rep)
 			if err != nil {
 				return err
 			}
@@ -153,7 +195,8 @@ Exit codes: 0 written, 1 verdict fail with --fail-on critical, 2 bad input,
 	f.StringVar(&kf.observed, "observed", "", "with --k6: a gl001 observe folder whose samples are merged in by time")
 	f.StringVar(&kf.scenario, "scenario", "", "with --k6: the scenario file the k6 script plays, for the calculator's prediction")
 	f.Var(&kf.maps, "map", "with --k6: guide_row=k6_metric{tag:value}, repeatable (rows: see above)")
-	f.StringVar(&kf.out, "out", "", "with --k6: the folder to write the run folder and report into")
+	f.StringVar(&kf.out, "out", "", "with --k6 or a merge: the folder to write the run folder and report into (a merge's default: merged-<UTC time> beside the first shard)")
+	f.BoolVar(&merge, "merge", false, "the folders are shards of one distributed run (gl001 run --segment): merge them and report once over all (implied by two or more folders)")
 	f.StringVar(&profile, "profile", "", `the target's names for the report's commands (namespace, deployment): "guide", "greenlang", or a JSON profile file (default: the run's own)`)
 	return cmd
 }

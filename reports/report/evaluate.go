@@ -151,6 +151,15 @@ func completeness(run *runlog.Run, opts Options) Completeness {
 	if len(run.Intervals) == 0 {
 		c.Problems = append(c.Problems, "no interval was recorded")
 	}
+	if m := run.Meta.Merged; m != nil {
+		// A merge of shards is whole only if every shard ran its share:
+		// the others' intervals would otherwise span the schedule alone.
+		for _, sh := range m.Shards {
+			if !sh.Complete {
+				c.Problems = append(c.Problems, fmt.Sprintf("shard %d of %d (segment %s) is incomplete: %s", sh.Index, len(m.Shards), sh.Segment, sh.Problem))
+			}
+		}
+	}
 	if opts.Complete != nil {
 		c.Source = "summary"
 		if !*opts.Complete {

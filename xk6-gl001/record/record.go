@@ -175,6 +175,36 @@ type Meta struct {
 	// Shard is set when the run was one shard of a distributed run
 	// (gl001 run --segment); nil for a whole run.
 	Shard *Shard `json:"shard,omitempty"`
+	// Merged is set on the folder gl001 report writes from the shards of
+	// a distributed run: what each shard contributed. nil otherwise.
+	Merged *Merged `json:"merged,omitempty"`
+}
+
+// Merged says which shards a merged folder was built from, and whether
+// each ran its share of the schedule. A shard whose folder was not given
+// is listed with Missing set: its share of the schedule is absent.
+type Merged struct {
+	RunID    string        `json:"run_id,omitempty"`
+	Sequence string        `json:"sequence"`
+	Shards   []MergedShard `json:"shards"`
+}
+
+// MergedShard is one shard of a merge.
+type MergedShard struct {
+	Index     int    `json:"index"`
+	Segment   string `json:"segment"`
+	Dir       string `json:"dir,omitempty"`
+	Intervals int    `json:"intervals"`
+	Sampler   bool   `json:"sampler"`
+	// Missing: no folder of this shard was given.
+	Missing bool `json:"missing,omitempty"`
+	// Complete: the shard ran its whole share of every scenario's
+	// arrivals (each one started or dropped) and its file is whole.
+	Complete bool `json:"complete"`
+	// ArrivalsMissing are the arrivals of its share it never reported
+	// (its share, for a missing shard), by scenario.
+	ArrivalsMissing map[string]int64 `json:"arrivals_missing,omitempty"`
+	Problem         string           `json:"problem,omitempty"`
 }
 
 // Shard is one shard's share of a distributed run, as k6's execution
