@@ -284,4 +284,3 @@ func addExecutors(a, b record.Executor) record.Executor {
 	a.Expected += b.Expected
 	return a
 }
-

@@ -24,7 +24,7 @@ import (
 // its header with the shard record, and an interval a second with the
 // latency values it is handed and its executors' cumulative counts.
 // It returns the values it recorded.
-func shardRun(t *testing.T, dir string, sc scenarios.Scenario, seg executor.Segment, runID string, t0 time.Time, seconds int, seed uint64) []float64 {
+func shardRun(t testing.TB, dir string, sc scenarios.Scenario, seg executor.Segment, runID string, t0 time.Time, seconds int, seed uint64) []float64 {
 	t.Helper()
 	reg := metrics.NewRegistry(t0.Add(time.Duration(seg.Index()) * 137 * time.Millisecond)) // shards start apart
 	lat := reg.MustNew(record.MetricOptimizeDuration, metrics.Trend, metrics.Time)
@@ -70,14 +70,14 @@ func shardRun(t *testing.T, dir string, sc scenarios.Scenario, seg executor.Segm
 	return all
 }
 
-func scenario(t *testing.T) scenarios.Scenario {
+func scenario(t testing.TB) scenarios.Scenario {
 	sc := scenarios.NewScenario()
 	sc.TestName, sc.DurationMinutes, sc.Plants, sc.SubAgents = "merge_test", 0.5, 15, 75
 	sc.HeatOptimizationRequestsPerMinute, sc.AgentCoordinationEventsPerSecond = 100, 50
 	return sc
 }
 
-func segments(t *testing.T, n int) []executor.Segment {
+func segments(t testing.TB, n int) []executor.Segment {
 	out := make([]executor.Segment, n)
 	for i := range out {
 		s, err := executor.ParseSegment("--segment", fmt.Sprintf("%d/%d", i, n), "")
@@ -198,6 +198,27 @@ func TestMergeRefuses(t *testing.T) {
 		_, err := merge.Folders(tc.dirs, filepath.Join(root, "out-"+strings.ReplaceAll(tc.name, " ", "-")))
 		if !errors.Is(err, merge.ErrMismatch) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// BenchmarkMerge8x1h merges 8 shards of an hour of 1 s intervals each
+// (goal: under 5 s). Run: go test -run '^$' -bench Merge8x1h -benchtime 1x ./reports/merge/
+func BenchmarkMerge8x1h(b *testing.B) {
+	sc := scenario(b)
+	sc.DurationMinutes = 60
+	root := b.TempDir()
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	var dirs []string
+	for _, seg := range segments(b, 8) {
+		d := filepath.Join(root, fmt.Sprintf("shard-%d", seg.Index()))
+		shardRun(b, d, sc, seg, "bench", t0, 3600, uint64(seg.Index())+1)
+		dirs = append(dirs, d)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := merge.Folders(dirs, filepath.Join(root, fmt.Sprintf("merged-%d", i))); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
