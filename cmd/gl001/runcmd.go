@@ -33,9 +33,11 @@ func newRunCmd(s streams) *cobra.Command {
 		interval time.Duration
 		rf       *reportFlags
 		segFlags *segmentFlags
-		kube     bool
-		kubeOpts engine.KubeOptions
-		profile  string
+
+		intervalsStdout bool
+		kube            bool
+		kubeOpts        engine.KubeOptions
+		profile         string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO [--target URL] [--brokers LIST] [--out DIR] [--out json=FILE]",
@@ -121,6 +123,10 @@ a report whose verdict is fail).`,
 			if err := segFlags.apply(cmd.Flags(), &o); err != nil {
 				return badInput(err)
 			}
+			stdout := s.out
+			if intervalsStdout { // stdout is the intervals stream alone
+				o.IntervalsTee, stdout = s.out, s.err
+			}
 			if kube {
 				o.Kube = &kubeOpts
 			}
@@ -157,13 +163,13 @@ a report whose verdict is fail).`,
 			if out.Start.IsZero() {
 				return err // never started; nothing to report
 			}
-			writeRunSummary(s.out, out)
+			writeRunSummary(stdout, out)
 			if err != nil {
 				return err
 			}
 			rep, rerr := report.Generate(out.Dir, rf.options())
 			if rep.Verdict != "" {
-				writeVerdict(s.out, out.Dir, rep)
+				writeVerdict(stdout, out.Dir, rep)
 			}
 			switch {
 			case rerr != nil:
@@ -197,6 +203,7 @@ a report whose verdict is fail).`,
 	addKubeFlags(f, &kube, &kubeOpts)
 	addProfileFlag(f, &profile)
 	segFlags = addSegmentFlags(f)
+	f.BoolVar(&intervalsStdout, "intervals-stdout", false, "also write intervals.ndjson's lines to stdout as they are written (a shard in a pod streams them in its log); the summary and verdict then go to stderr")
 	rf = addReportFlags(f)
 	return cmd
 }

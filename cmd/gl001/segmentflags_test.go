@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // Bad segments are exit 2, naming the flag, the value and what is right.
 func TestRunSegmentBadInput(t *testing.T) {
@@ -19,5 +24,34 @@ func TestRunSegmentBadInput(t *testing.T) {
 	} {
 		args := append([]string{"run", "smoke_test.json", "--out", t.TempDir()}, tc.args...)
 		gl001(t, "", false, args...).expect(t, 2, nil, []string{tc.want})
+	}
+}
+
+// A shard streams its intervals on stdout, the same bytes as its
+// intervals.ndjson, whose header records the shard; the summary goes to
+// stderr then.
+func TestRunShardIntervalsStdout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a load test against replica processes")
+	}
+	dir := t.TempDir()
+	sc := writeScenario(t, dir, strings.Replace(tiny, "%s", "", 1))
+	out := filepath.Join(dir, "r")
+	r := gl001(t, "", false, "run", sc, "--out", out, "--segment", "1/2", "--run-id", "job-7", "--intervals-stdout")
+	r.expect(t, 0, nil, []string{"run complete"})
+	b, err := os.ReadFile(filepath.Join(out, "intervals.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.stdout != string(b) {
+		t.Errorf("stdout (%d bytes) is not intervals.ndjson (%d bytes)", len(r.stdout), len(b))
+	}
+	for _, want := range []string{`"segment":"1/2:1"`, `"sequence":"0,1/2,1"`, `"run_id":"job-7"`, `"plants":["plant-02"]`, `"sampler":false`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the header lacks %s", want)
+		}
+	}
+	if strings.Contains(r.stdout, `"samples"`) {
+		t.Error("a shard that does not sample recorded samples")
 	}
 }

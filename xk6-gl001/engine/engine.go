@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -100,6 +101,10 @@ type Options struct {
 	// RunID ties the shards of one distributed run together (in the
 	// header's shard record).
 	RunID string
+	// IntervalsTee, when set, also gets every line of intervals.ndjson,
+	// the same bytes as they are written (gl001 run --intervals-stdout:
+	// a shard in a pod streams its intervals in its log).
+	IntervalsTee io.Writer
 }
 
 func (o *Options) defaults() {
@@ -278,11 +283,11 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	iw, err := metrics.CreateIntervalFile(filepath.Join(o.OutDir, intervalFile), r.reg.Header(metaJSON))
+	iw, closeIntervals, err := createIntervals(filepath.Join(o.OutDir, intervalFile), r.reg.Header(metaJSON), o.IntervalsTee)
 	if err != nil {
 		return out, err
 	}
-	defer iw.Close()
+	defer closeIntervals()
 	if o.JSONOut != "" {
 		if r.out, err = metrics.CreateJSONOutput(o.JSONOut); err != nil {
 			return out, fmt.Errorf("%w: --out json=%s: %w", ErrInput, o.JSONOut, err)
@@ -385,4 +390,26 @@ func shardOf(f *fleet.Fleet, seg executor.Segment, o Options) (*fleet.Fleet, *re
 		sh.Plants = append(sh.Plants, ids[p])
 	}
 	return part, sh, nil
+}
+
+// createIntervals creates intervals.ndjson at path, its lines also
+// written to tee when it is set; close ends the stream and the file.
+func createIntervals(path string, h metrics.Header, tee io.Writer) (*metrics.IntervalWriter, func(), error) {
+	if tee == nil {
+		iw, err := metrics.CreateIntervalFile(path, h)
+		if err != nil {
+			return nil, nil, err
+		}
+		return iw, func() { _ = iw.Close() }, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	iw, err := metrics.NewIntervalWriter(io.MultiWriter(f, tee), h)
+	if err != nil {
+		_ = f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return iw, func() { _ = iw.Close(); _ = f.Close() }, nil
 }
