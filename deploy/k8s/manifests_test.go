@@ -428,7 +428,7 @@ func TestHarnessIsAnIndexedJob(t *testing.T) {
 			}
 			c := ps.Containers[0]
 			args := strings.Join(c.Args, " ")
-			want := fmt.Sprintf("run /config/scenario.json --segment $(JOB_COMPLETION_INDEX)/%d --sampler-shard 0 --run-id $(GL001_RUN_ID) --target $(GL001_TARGET) --brokers $(GL001_BROKERS) --profile $(GL001_PROFILE)", *s.Completions)
+			want := fmt.Sprintf("run /config/scenario.json --segment $(JOB_COMPLETION_INDEX)/%d --sampler-shard 0 --run-id $(GL001_RUN_ID) --intervals-stdout --target $(GL001_TARGET) --brokers $(GL001_BROKERS) --profile $(GL001_PROFILE)", *s.Completions)
 			if !strings.HasPrefix(args, want) {
 				t.Errorf("args %q, want them to start %q", args, want)
 			}
