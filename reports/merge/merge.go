@@ -35,11 +35,13 @@ var ErrMismatch = errors.New("shards cannot be merged")
 // are refused with ErrMismatch, naming the folders and the difference.
 func Folders(dirs []string, out string) (*record.Merged, error) {
 	runs := make([]*runlog.Run, len(dirs))
+	other := make([]int, len(dirs))
 	for i, d := range dirs {
-		r, err := runlog.Load(d)
+		r, n, err := load(d)
 		if err != nil {
 			return nil, err
 		}
+		other[i] = n
 		if r.Meta.Shard == nil {
 			return nil, fmt.Errorf("%w: %s is not a shard of a distributed run (its header has no shard: run it with --segment)", ErrMismatch, d)
 		}
@@ -49,6 +51,13 @@ func Folders(dirs []string, out string) (*record.Merged, error) {
 		return nil, err
 	}
 	m := shardsOf(dirs, runs)
+	for i, r := range runs {
+		for k := range m.Shards {
+			if m.Shards[k].Index == r.Meta.Shard.Index {
+				m.Shards[k].OtherLines = other[i]
+			}
+		}
+	}
 	ivs, err := windows(runs)
 	if err != nil {
 		return nil, err
@@ -85,6 +94,33 @@ func Folders(dirs []string, out string) (*record.Merged, error) {
 		}
 	}
 	return m, w.Close()
+}
+
+// load reads a shard folder's intervals.ndjson, which may be a pod's log
+// (kubectl logs), where the kubelet interleaves the shard's stderr with
+// its stdout: lines that do not start with "{" are not interval lines and
+// are skipped, and counted.
+func load(dir string) (*runlog.Run, int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, runlog.IntervalsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, fmt.Errorf("%w: %s has no %s", runlog.ErrNoRun, dir, runlog.IntervalsFile)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	kept := make([]byte, 0, len(b))
+	other := 0
+	for _, line := range bytes.SplitAfter(b, []byte("\n")) { // a partial last line stays partial
+		if t := bytes.TrimSpace(line); len(t) == 0 || t[0] != '{' {
+			if len(t) > 0 {
+				other++
+			}
+			continue
+		}
+		kept = append(kept, line...)
+	}
+	r, err := runlog.Read(dir, bytes.NewReader(kept))
+	return r, other, err
 }
 
 // comparable refuses shards that are not of one run.

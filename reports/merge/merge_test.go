@@ -222,3 +222,45 @@ func BenchmarkMerge8x1h(b *testing.B) {
 		}
 	}
 }
+
+// A shard's file may be its pod's log, the shard's stderr interleaved:
+// those lines are skipped and counted, and the merge is the same.
+func TestMergeReadsPodLogs(t *testing.T) {
+	sc := scenario(t)
+	root := t.TempDir()
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	var dirs []string
+	for _, seg := range segments(t, 2) {
+		d := filepath.Join(root, fmt.Sprintf("shard-%d", seg.Index()))
+		shardRun(t, d, sc, seg, "r1", t0, 10, uint64(seg.Index())+1)
+		dirs = append(dirs, d)
+	}
+	clean := filepath.Join(root, "clean")
+	if _, err := merge.Folders(dirs, clean); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dirs[1], runlog.IntervalsFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	log := "gl001 run /config/scenario.json: 15 plants → /results\n" + strings.Join(lines[:3], "") +
+		"time=2026-12-02T12:00:03Z level=WARN msg=\"slow ack\"\n" + strings.Join(lines[3:], "") + "verdict: pass\n"
+	if err := os.WriteFile(p, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := merge.Folders(dirs, filepath.Join(root, "from-log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Shards[1].OtherLines != 3 || !m.Shards[1].Complete {
+		t.Errorf("shard 1: %+v", m.Shards[1])
+	}
+	a, _ := runlog.Load(clean)
+	c, _ := runlog.Load(filepath.Join(root, "from-log"))
+	if a.Totals[record.MetricOptimizeDuration].Count() != c.Totals[record.MetricOptimizeDuration].Count() || len(a.Intervals) != len(c.Intervals) {
+		t.Errorf("from the log: %d samples in %d intervals, clean %d in %d", c.Totals[record.MetricOptimizeDuration].Count(), len(c.Intervals),
+			a.Totals[record.MetricOptimizeDuration].Count(), len(a.Intervals))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -52,7 +53,13 @@ func Load(dir string) (*Run, error) {
 		return nil, err
 	}
 	defer f.Close()
-	hdr, ivs, err := metrics.ReadIntervals(f)
+	return Read(dir, f)
+}
+
+// Read rebuilds a run from r, the content of dir's intervals.ndjson.
+func Read(dir string, in io.Reader) (*Run, error) {
+	path := filepath.Join(dir, IntervalsFile)
+	hdr, ivs, err := metrics.ReadIntervals(in)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

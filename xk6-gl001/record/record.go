@@ -205,6 +205,9 @@ type MergedShard struct {
 	// (its share, for a missing shard), by scenario.
 	ArrivalsMissing map[string]int64 `json:"arrivals_missing,omitempty"`
 	Problem         string           `json:"problem,omitempty"`
+	// OtherLines are the lines of its file that were not interval lines
+	// (a pod's log holds the shard's stderr too), skipped.
+	OtherLines int `json:"other_lines,omitempty"`
 }
 
 // Shard is one shard's share of a distributed run, as k6's execution
