@@ -199,6 +199,9 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("%w: --brokers is required with --target: the scenario sends %v coordination events/s over Kafka (set agent_coordination_events_per_second to 0 to test HTTP alone)",
 			ErrInput, o.Scenario.AgentCoordinationEventsPerSecond)
 	}
+	if seg := o.Segment; seg != nil && !seg.Full() && seg.Scale(int64(o.Scenario.Plants)) == 0 {
+		return Outcome{}, shardWithoutPlants(*seg, o.Scenario.Plants)
+	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return Outcome{}, fmt.Errorf("%w: results folder %q: %w", ErrInput, o.OutDir, err)
 	}
@@ -376,8 +379,7 @@ func (r *run) serveMetrics(addr string) (func(), error) {
 func shardOf(f *fleet.Fleet, seg executor.Segment, o Options) (*fleet.Fleet, *record.Shard, error) {
 	plants := seg.Owned(f.Plants())
 	if len(plants) == 0 {
-		return nil, nil, fmt.Errorf("%w: --segment %s of %d shards owns none of the fleet's %d plants: use at most %d shards, so each plays a plant",
-			ErrInput, seg, seg.Count(), f.Plants(), f.Plants())
+		return nil, nil, shardWithoutPlants(seg, f.Plants())
 	}
 	part, err := f.Only(plants)
 	if err != nil {
@@ -412,4 +414,11 @@ func createIntervals(path string, h metrics.Header, tee io.Writer) (*metrics.Int
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return iw, func() { _ = iw.Close(); _ = f.Close() }, nil
+}
+
+// shardWithoutPlants is the error of a segment that owns none of the
+// fleet's plants (more shards than plants).
+func shardWithoutPlants(seg executor.Segment, plants int) error {
+	return fmt.Errorf("%w: --segment %s of %d shards owns none of the fleet's %d plants: use at most %d shards, so each plays a plant",
+		ErrInput, seg, seg.Count(), plants, plants)
 }
