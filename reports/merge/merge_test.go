@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -262,5 +263,148 @@ func TestMergeReadsPodLogs(t *testing.T) {
 	if a.Totals[record.MetricOptimizeDuration].Count() != c.Totals[record.MetricOptimizeDuration].Count() || len(a.Intervals) != len(c.Intervals) {
 		t.Errorf("from the log: %d samples in %d intervals, clean %d in %d", c.Totals[record.MetricOptimizeDuration].Count(), len(c.Intervals),
 			a.Totals[record.MetricOptimizeDuration].Count(), len(a.Intervals))
+	}
+}
+
+// Shards streamed live, as a launcher follows its pods' logs: one stream
+// breaks mid-line and is read again from the start. The replayed
+// intervals are skipped and counted, and the merge is the one of the
+// whole files.
+func TestMergerStreamsReopened(t *testing.T) {
+	sc := scenario(t)
+	root := t.TempDir()
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	var dirs []string
+	for _, seg := range segments(t, 3) {
+		d := filepath.Join(root, fmt.Sprintf("shard-%d", seg.Index()))
+		shardRun(t, d, sc, seg, "r1", t0, 20, uint64(seg.Index())+1)
+		dirs = append(dirs, d)
+	}
+	if _, err := merge.Folders(dirs, filepath.Join(root, "files")); err != nil {
+		t.Fatal(err)
+	}
+	var windows int
+	m, err := merge.New(filepath.Join(root, "live"), merge.Options{OnWindow: func(metrics.Interval) { windows++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	for i, d := range dirs {
+		in := m.Input("pod-"+fmt.Sprint(i), i)
+		b, err := os.ReadFile(filepath.Join(d, runlog.IntervalsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			defer in.Close("")
+			if i == 1 { // the stream breaks in the middle of a line
+				pr, pw := io.Pipe()
+				go func() { pw.Write(b[:len(b)/2]); pw.CloseWithError(errors.New("stream reset")) }()
+				if err := in.Read(pr); err == nil || !strings.Contains(err.Error(), "stream reset") {
+					errs <- fmt.Errorf("broken stream: %v", err)
+					return
+				}
+			}
+			pr, pw := io.Pipe()
+			go func() { // in small writes, as a log stream delivers
+				for off := 0; off < len(b); off += 700 {
+					pw.Write(b[off:min(off+700, len(b))])
+				}
+				pw.Close()
+			}()
+			errs <- in.Read(pr)
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Shards[1].ReplayedIntervals == 0 || !rec.Shards[1].Complete || rec.Shards[0].ReplayedIntervals != 0 {
+		t.Errorf("shards %+v", rec.Shards)
+	}
+	a, err := runlog.Load(filepath.Join(root, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := runlog.Load(filepath.Join(root, "live"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Intervals) != len(b.Intervals) || windows != len(b.Intervals) {
+		t.Fatalf("live %d intervals (%d windows seen), files %d", len(b.Intervals), windows, len(a.Intervals))
+	}
+	for name, s := range a.Totals {
+		if b.Totals[name].Count() != s.Count() {
+			t.Errorf("%s: live %d, files %d", name, b.Totals[name].Count(), s.Count())
+		}
+	}
+	for _, p := range []float64{50, 95, 99} {
+		if x, y := a.Totals[record.MetricOptimizeDuration].Percentile(p), b.Totals[record.MetricOptimizeDuration].Percentile(p); x != y {
+			t.Errorf("p(%v): live %v, files %v", p, y, x)
+		}
+	}
+	if got, want := b.Intervals[len(b.Intervals)-1].Executors, a.Intervals[len(a.Intervals)-1].Executors; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("executors: live %v, files %v", got, want)
+	}
+}
+
+// A shard that starts over (a new process, its schedule replayed) is not
+// counted twice: the second run is refused and the shard is incomplete.
+// A shard that never speaks is recorded by its name, its share missing.
+func TestMergerRestartedAndSilentShards(t *testing.T) {
+	sc := scenario(t)
+	root := t.TempDir()
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	segs := segments(t, 3)
+	d0, d1, again := filepath.Join(root, "s0"), filepath.Join(root, "s1"), filepath.Join(root, "s1-again")
+	shardRun(t, d0, sc, segs[0], "r1", t0, 10, 1)
+	shardRun(t, d1, sc, segs[1], "r1", t0, 10, 2)
+	shardRun(t, again, sc, segs[1], "r1", t0.Add(time.Minute), 10, 3)
+	m, err := merge.New(filepath.Join(root, "m"), merge.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := []*merge.Input{m.Input("pod-0", 0), m.Input("pod-1", 1), m.Input("pod-2", 2)}
+	read := func(in *merge.Input, dir string) error {
+		f, err := os.Open(filepath.Join(dir, runlog.IntervalsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return in.Read(f)
+	}
+	if err := read(ins[0], d0); err != nil {
+		t.Fatal(err)
+	}
+	if err := read(ins[1], d1); err != nil {
+		t.Fatal(err)
+	}
+	if err := read(ins[1], again); !errors.Is(err, merge.ErrRestarted) {
+		t.Errorf("restarted shard: %v", err)
+	}
+	ins[2].Close("pod pod-2 failed: Unschedulable")
+	ins[0].Close("")
+	ins[1].Close("")
+	rec, err := m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh := rec.Shards[1]; sh.Complete || !strings.Contains(sh.Problem, "started over") {
+		t.Errorf("restarted: %+v", sh)
+	}
+	if sh := rec.Shards[2]; !sh.Missing || !strings.Contains(sh.Problem, "pod-2 gave no intervals (pod pod-2 failed: Unschedulable)") {
+		t.Errorf("silent: %+v", sh)
+	}
+	run, err := runlog.Load(filepath.Join(root, "m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := run.Intervals[len(run.Intervals)-1].Executors["optimize"].Started; n != segs[0].Scale(50)+segs[1].Scale(50) {
+		t.Errorf("started %d: the restart was counted", n)
 	}
 }

@@ -70,17 +70,9 @@ func Read(dir string, in io.Reader) (*Run, error) {
 		}
 	}
 	for i, iv := range ivs {
-		li := Interval{Interval: iv}
-		if raw, ok := iv.Extra[record.ExecutorsKey]; ok {
-			if err := json.Unmarshal(raw, &li.Executors); err != nil {
-				return nil, fmt.Errorf("%s: interval %d: executors: %w", path, i+1, err)
-			}
-		}
-		if raw, ok := iv.Extra[record.SamplesKey]; ok {
-			li.Sample = new(record.Sample)
-			if err := json.Unmarshal(raw, li.Sample); err != nil {
-				return nil, fmt.Errorf("%s: interval %d: samples: %w", path, i+1, err)
-			}
+		li, err := Decode(iv)
+		if err != nil {
+			return nil, fmt.Errorf("%s: interval %d: %w", path, i+1, err)
 		}
 		r.Intervals = append(r.Intervals, li)
 	}
@@ -88,6 +80,24 @@ func Read(dir string, in io.Reader) (*Run, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
+}
+
+// Decode decodes one interval line's extras: the executors' state and
+// the samplers' readings.
+func Decode(iv metrics.Interval) (Interval, error) {
+	li := Interval{Interval: iv}
+	if raw, ok := iv.Extra[record.ExecutorsKey]; ok {
+		if err := json.Unmarshal(raw, &li.Executors); err != nil {
+			return li, fmt.Errorf("executors: %w", err)
+		}
+	}
+	if raw, ok := iv.Extra[record.SamplesKey]; ok {
+		li.Sample = new(record.Sample)
+		if err := json.Unmarshal(raw, li.Sample); err != nil {
+			return li, fmt.Errorf("samples: %w", err)
+		}
+	}
+	return li, nil
 }
 
 // Start and End are the run's first interval start and last interval end.

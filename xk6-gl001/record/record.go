@@ -208,6 +208,10 @@ type MergedShard struct {
 	// OtherLines are the lines of its file that were not interval lines
 	// (a pod's log holds the shard's stderr too), skipped.
 	OtherLines int `json:"other_lines,omitempty"`
+	// ReplayedIntervals are intervals read again when its stream was
+	// reopened (a broken log stream followed anew), skipped by their
+	// sequence number: counted once.
+	ReplayedIntervals int `json:"replayed_intervals,omitempty"`
 }
 
 // Shard is one shard's share of a distributed run, as k6's execution
