@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -15,9 +14,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	metricsclient "k8s.io/metrics/pkg/client/clientset/versioned"
 
+	"github.com/greenlang/gl001/deploy/kubeconfig"
 	"github.com/greenlang/gl001/simulator/api"
 )
 
@@ -309,36 +308,11 @@ func NewKube(kubeconfig, kubeContext string) (kubernetes.Interface, metricsclien
 	return core, metrics, nil
 }
 
-func restConfig(kubeconfig, kubeContext string) (*rest.Config, error) {
-	if kubeconfig == "" && kubeContext == "" {
-		if cfg, err := rest.InClusterConfig(); err == nil {
-			return cfg, nil
-		}
-	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if kubeconfig != "" {
-		if _, err := os.Stat(kubeconfig); err != nil {
-			return nil, fmt.Errorf("kubeconfig %q: %w", kubeconfig, err)
-		}
-		rules.ExplicitPath = kubeconfig
-	}
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext})
-	cfg, err := loader.ClientConfig()
-	if err != nil {
-		if kubeContext != "" {
-			return nil, fmt.Errorf("%s, context %q: %w", describeKubeconfig(kubeconfig), kubeContext, err)
-		}
-		return nil, fmt.Errorf("%s: %w", describeKubeconfig(kubeconfig), err)
-	}
-	return cfg, nil
+func restConfig(path, kubeContext string) (*rest.Config, error) {
+	return kubeconfig.Load(path, kubeContext)
 }
 
-func describeKubeconfig(path string) string {
-	if path == "" {
-		return "kubeconfig (in-cluster, $KUBECONFIG or ~/.kube/config)"
-	}
-	return fmt.Sprintf("kubeconfig %q", path)
-}
+func describeKubeconfig(path string) string { return kubeconfig.Describe(path) }
 
 // or is v, or def when v is empty.
 func or(v, def string) string {
