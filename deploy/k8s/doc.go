@@ -1,7 +1,7 @@
-// Package k8s holds gl001's Kubernetes manifests as kustomize directories;
-// it has no Go API, only the tests that render every overlay with
-// kustomize's Go API and decode each object strictly with client-go's
-// scheme.
+// Package k8s holds gl001's Kubernetes manifests as kustomize directories,
+// the tests that render every overlay with kustomize's Go API and decode
+// each object strictly with client-go's scheme, and one Go value: the
+// shard Job's manifest (ShardJob), which gl001 run --kube-shards launches.
 //
 //	base/               the guide's HPAs (hpa-gl-001.yaml, hpa-boiler-agents.yaml),
 //	                    ConfigMap gl-001-load-test, read-only RBAC, the harness

@@ -47,6 +47,9 @@ type Options struct {
 	// OnWindow, when set, is called with each merged interval once it is
 	// written (under the merger's lock: keep it short).
 	OnWindow func(metrics.Interval)
+	// Accept, when set, vets each shard's header record before any of
+	// its intervals is merged; its error refuses the stream.
+	Accept func(record.Meta) error
 }
 
 // Merger merges shard streams into one results folder as they arrive.
@@ -206,6 +209,11 @@ func (m *Merger) setHeader(in *Input, h metrics.Header) error {
 			return fmt.Errorf("%s: %w: %s", in.name, ErrRestarted, in.restarted)
 		}
 		return nil
+	}
+	if m.opts.Accept != nil {
+		if err := m.opts.Accept(meta); err != nil {
+			return fmt.Errorf("%s: %w", in.name, err)
+		}
 	}
 	if in.index >= 0 && meta.Shard.Index != in.index {
 		return fmt.Errorf("%w: %s is shard %d (segment %s), expected shard %d", ErrMismatch, in.name, meta.Shard.Index, meta.Shard.Segment, in.index)
