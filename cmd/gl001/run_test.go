@@ -13,10 +13,11 @@ import (
 
 // TestMain lets this binary serve as what gl001 run starts as children:
 // the stand-in (gl001 simulate, which this test binary runs as the CLI
-// does) and its replicas.
+// does) and its replicas, and as the shards' pods of --kube-shards (gl001
+// run --segment i/n).
 func TestMain(m *testing.M) {
 	simulator.MaybeRunReplica()
-	if len(os.Args) > 1 && os.Args[1] == "simulate" {
+	if len(os.Args) > 1 && (os.Args[1] == "simulate" || os.Args[1] == "run") { // a stand-in, or a shard's pod
 		os.Exit(run(os.Args[1:], processStreams()))
 	}
 	os.Exit(m.Run())

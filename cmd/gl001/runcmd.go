@@ -33,6 +33,7 @@ func newRunCmd(s streams) *cobra.Command {
 		interval time.Duration
 		rf       *reportFlags
 		segFlags *segmentFlags
+		shards   *kubeShardFlags
 
 		intervalsStdout bool
 		kube            bool
@@ -120,6 +121,9 @@ a report whose verdict is fail).`,
 					return badInput(fmt.Errorf("invalid argument %q for %q flag: must not be negative", d.v, d.flag))
 				}
 			}
+			if cmd.Flags().Changed("kube-shards") {
+				return kubeShardsRun(cmd, s, shards, o, profile, kubeOpts, rf)
+			}
 			if err := segFlags.apply(cmd.Flags(), &o); err != nil {
 				return badInput(err)
 			}
@@ -203,6 +207,7 @@ a report whose verdict is fail).`,
 	addKubeFlags(f, &kube, &kubeOpts)
 	addProfileFlag(f, &profile)
 	segFlags = addSegmentFlags(f)
+	shards = addKubeShardFlags(f)
 	f.BoolVar(&intervalsStdout, "intervals-stdout", false, "also write intervals.ndjson's lines to stdout as they are written (a shard in a pod streams them in its log); the summary and verdict then go to stderr")
 	rf = addReportFlags(f)
 	return cmd

@@ -411,7 +411,7 @@ func apiError(what string, s Spec, err error) error {
 	var st apierrors.APIStatus
 	switch {
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("%w: %s in namespace %s is forbidden: %v (the launcher needs deploy/k8s/overlays/launcher's Role: jobs create, get, list, watch, delete; pods and pods/log get, list, watch)", ErrSpec, what, s.Namespace, err)
+		return fmt.Errorf("%w: %s in namespace %s is forbidden: %v (the launcher needs deploy/k8s/overlays/launcher's Roles: jobs create, watch, delete; pods get, watch; pods/log get)", ErrSpec, what, s.Namespace, err)
 	case !errors.As(err, &st):
 		return fmt.Errorf("%w: %s: %w", ErrUnreachable, what, err)
 	}
