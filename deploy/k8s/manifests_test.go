@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -639,4 +640,43 @@ func key(o runtime.Object) string {
 		GetNamespace() string
 	})
 	return fmt.Sprintf("%T %s/%s", o, m.GetNamespace(), m.GetName())
+}
+
+// Every $(VAR) in a container's arguments is one its pod defines: an env
+// entry, or a key of a ConfigMap it takes with envFrom in the same
+// render. An undefined one reaches the program as the literal "$(VAR)".
+func TestArgsVariablesAreDefined(t *testing.T) {
+	ref := regexp.MustCompile(`\$\(([A-Za-z0-9_]+)\)`)
+	for _, dir := range dirs {
+		r := render(t, dir)
+		var pods []corev1.PodTemplateSpec
+		for _, j := range all[*batchv1.Job](r) {
+			pods = append(pods, j.Spec.Template)
+		}
+		for _, d := range all[*appsv1.Deployment](r) {
+			pods = append(pods, d.Spec.Template)
+		}
+		for _, p := range pods {
+			for _, c := range p.Spec.Containers {
+				defined := map[string]bool{}
+				for _, e := range c.Env {
+					defined[e.Name] = true
+				}
+				for _, ef := range c.EnvFrom {
+					if ef.ConfigMapRef != nil {
+						for k := range one[*corev1.ConfigMap](t, r, ef.ConfigMapRef.Name).Data {
+							defined[k] = true
+						}
+					}
+				}
+				for _, a := range c.Args {
+					for _, m := range ref.FindAllStringSubmatch(a, -1) {
+						if !defined[m[1]] {
+							t.Errorf("%s: %s/%s: argument %q: %s is not defined in its env or envFrom", dir, p.Labels["app.kubernetes.io/component"], c.Name, a, m[1])
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -254,6 +254,7 @@ func (f *followers) seen(ctx context.Context, pod *corev1.Pod) {
 		return
 	}
 	f.active[i] = true
+	f.o.Logger.Info("following shard", "index", i, "pod", pod.Name, "node", pod.Spec.NodeName)
 	f.wg.Add(1)
 	go f.follow(ctx, i, pod)
 }
