@@ -115,10 +115,7 @@ func kubeShardsRun(cmd *cobra.Command, s streams, k *kubeShardFlags, o engine.Op
 	if err := spec.Validate(); err != nil {
 		return badInput(err)
 	}
-	ctx, _, stop := onSignal(cmd.Context(), s.signals)
-	defer stop()
-	fmt.Fprintf(s.err, "gl001 run %s: %d shards as Job %s/%s (image %s) → %s\n", o.Scenario.TestName, k.shards, ns, spec.Name(), k.image, o.OutDir)
-	out, err := kubeshards.Run(ctx, kubeshards.Options{
+	launch := kubeshards.Options{
 		Client: client, Spec: spec, Logs: kubeLogs(client), Out: o.OutDir, Thresholds: th,
 		Logger: slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Accept: func(meta record.Meta) error {
@@ -129,7 +126,19 @@ func kubeShardsRun(cmd *cobra.Command, s streams, k *kubeShardFlags, o engine.Op
 			}
 			return nil
 		},
+	}
+	ctx, hard, stop := onSignal(cmd.Context(), s.signals)
+	defer stop()
+	fmt.Fprintf(s.err, "gl001 run %s: %d shards as Job %s/%s (image %s) → %s\n", o.Scenario.TestName, k.shards, ns, spec.Name(), k.image, o.OutDir)
+	var out kubeshards.Outcome
+	err = untilHardStop(hard, func() error {
+		var err error
+		out, err = kubeshards.Run(ctx, launch)
+		return err
 	})
+	if err == errHardStop {
+		return &exitError{code: errHardStop.code, err: fmt.Errorf("%w; the shard Job may still run: kubectl delete job -n %s %s", errHardStop.err, ns, spec.Name())}
+	}
 	switch {
 	case errors.Is(err, kubeshards.ErrSpec), errors.Is(err, errScenarioMismatch):
 		return badInput(err)

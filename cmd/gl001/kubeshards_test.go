@@ -141,6 +141,32 @@ func (l *podLog) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// kubeFixture is one stand-in, a fake cluster whose pods are shard
+// processes, and the seams of --kube-shards pointed at them.
+func kubeFixture(t *testing.T, minutes string) (scPath string, sc scenarios.Scenario, si *simulator.StandIn, client *fake.Clientset) {
+	t.Helper()
+	dir := t.TempDir()
+	scPath = writeScenario(t, dir, strings.Replace(strings.Replace(tiny, "%s", "", 1), `"duration_minutes": 0.05`, `"duration_minutes": `+minutes, 1))
+	sc, err := scenarios.Load(scPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	si, err = simulator.Start(ctx, simulator.Options{Plants: sc.Plants, Agents: sc.SubAgents, Replicas: 1, Partitions: 2, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = si.Stop() })
+	client = fake.NewClientset()
+	pods := &podsAsProcesses{t: t, client: client, scenario: scPath, dir: dir}
+	pods.start(ctx)
+	kubeClient = func(string, string) (kubernetes.Interface, error) { return client, nil }
+	kubeLogs = pods.logs
+	t.Cleanup(func() { kubeClient, kubeLogs = defaultKubeClient, kubeshards.PodLogs })
+	return scPath, sc, si, client
+}
+
 // gl001 run --kube-shards 2 against one stand-in: the Job is created from
 // the manifest, each pod's arguments are run as a real shard process,
 // their streams are merged live into one folder, and the merged counts
@@ -149,27 +175,8 @@ func TestRunKubeShards(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs shard processes against a stand-in")
 	}
-	dir := t.TempDir()
-	scPath := writeScenario(t, dir, strings.Replace(tiny, "%s", "", 1))
-	sc, err := scenarios.Load(scPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	si, err := simulator.Start(ctx, simulator.Options{Plants: sc.Plants, Agents: sc.SubAgents, Replicas: 1, Partitions: 2, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer si.Stop()
-	client := fake.NewClientset()
-	pods := &podsAsProcesses{t: t, client: client, scenario: scPath, dir: dir}
-	pods.start(ctx)
-	kubeClient = func(string, string) (kubernetes.Interface, error) { return client, nil }
-	kubeLogs = pods.logs
-	defer func() { kubeClient, kubeLogs = defaultKubeClient, kubeshards.PodLogs }()
-
-	out := filepath.Join(dir, "merged")
+	scPath, sc, si, client := kubeFixture(t, "0.05")
+	out := filepath.Join(t.TempDir(), "merged")
 	r := gl001(t, "", false, "run", scPath, "--kube-shards", "2", "--target", si.API(), "--brokers", strings.Join(si.Brokers(), ","),
 		"--image", "ghcr.io/greenlang/gl001:test", "--out", out)
 	r.expect(t, 0, []string{"Job gl001-load-test-", ": Complete", "shard 0 (segment 0:1/2):", "shard 1 (segment 1/2:1):", "complete", "verdict"},
@@ -188,8 +195,8 @@ func TestRunKubeShards(t *testing.T) {
 	if m := run.Meta.Merged; m == nil || len(m.Shards) != 2 || !m.Shards[0].Complete || !m.Shards[1].Complete || !m.Shards[0].Sampler {
 		t.Errorf("merged %+v", run.Meta.Merged)
 	}
-	if n := run.Totals[record.MetricIterations].Values()["count"]; n != float64(configs["optimize"].Arrivals()+configs["coordinate"].Arrivals()) {
-		t.Errorf("iterations %v", n)
+	if n := run.Totals[record.MetricIterations].Values()["count"]; n != float64(last["optimize"].Started+last["coordinate"].Started) {
+		t.Errorf("merged iterations %v, the shards started %d", n, last["optimize"].Started+last["coordinate"].Started)
 	}
 	for _, f := range []string{"report.md", "junit.xml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
@@ -202,6 +209,36 @@ func TestRunKubeShards(t *testing.T) {
 	}
 	if _, err := client.BatchV1().Jobs("greenlang").Get(context.Background(), jobs.Items[0].Name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
 		t.Error("a completed Job was deleted")
+	}
+}
+
+// Ctrl-C during a --kube-shards run deletes the Job and still writes the
+// merged folder and its report, the shards named incomplete: exit 1.
+func TestRunKubeShardsInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs shard processes against a stand-in")
+	}
+	scPath, _, si, client := kubeFixture(t, "2")
+	out := filepath.Join(t.TempDir(), "merged")
+	sigs := make(chan os.Signal, 1)
+	time.AfterFunc(5*time.Second, func() { sigs <- os.Interrupt })
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := run([]string{"run", scPath, "--kube-shards", "2", "--target", si.API(), "--brokers", strings.Join(si.Brokers(), ","), "--out", out},
+		streams{in: strings.NewReader(""), out: &stdout, err: &stderr, isTerminal: func() bool { return false }, signals: sigs})
+	if code != exitFailed || time.Since(start) > 60*time.Second {
+		t.Fatalf("exit %d after %s, want 1 soon after the signal\nstdout %s\nstderr %s", code, time.Since(start), stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"stopped: interrupted (Job deleted)", "INCOMPLETE: it stopped before its share", "verdict"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if jobs, _ := client.BatchV1().Jobs("greenlang").List(context.Background(), metav1.ListOptions{}); len(jobs.Items) != 0 {
+		t.Errorf("%d Jobs left", len(jobs.Items))
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.md")); err != nil {
+		t.Error(err)
 	}
 }
 
