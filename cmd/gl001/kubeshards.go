@@ -144,6 +144,8 @@ func kubeShardsRun(cmd *cobra.Command, s streams, k *kubeShardFlags, o engine.Op
 		return badInput(err)
 	case errors.Is(err, kubeshards.ErrUnreachable):
 		return badInput(fmt.Errorf("--kube-shards: %w (credentials from %s)", err, kubeconfig.Describe(kubeOpts.Kubeconfig)))
+	case err != nil && out.Merged == nil && out.Stopped != "":
+		return &exitError{code: exitFailed, err: fmt.Errorf("run stopped (%s) before any shard sent an interval (Job deleted: %t): %w", out.Stopped, out.JobDeleted, err)}
 	case err != nil && out.Merged == nil:
 		return err
 	}

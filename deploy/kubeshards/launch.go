@@ -134,16 +134,22 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	// Watch before creating, so no pod event is missed.
 	jobs := o.Client.BatchV1().Jobs(o.Spec.Namespace)
 	pods := o.Client.CoreV1().Pods(o.Spec.Namespace)
-	podW, err := pods.Watch(runCtx, metav1.ListOptions{LabelSelector: LabelJobName + "=" + job.Name})
+	watchPods := func() (watch.Interface, error) {
+		return pods.Watch(runCtx, metav1.ListOptions{LabelSelector: LabelJobName + "=" + job.Name})
+	}
+	watchJob := func() (watch.Interface, error) {
+		return jobs.Watch(runCtx, metav1.ListOptions{FieldSelector: "metadata.name=" + job.Name})
+	}
+	podW, err := watchPods()
 	if err != nil {
 		return out, apiError("watch pods", o.Spec, err)
 	}
-	defer podW.Stop()
-	jobW, err := jobs.Watch(runCtx, metav1.ListOptions{FieldSelector: "metadata.name=" + job.Name})
+	defer func() { podW.Stop() }()
+	jobW, err := watchJob()
 	if err != nil {
 		return out, apiError("watch jobs", o.Spec, err)
 	}
-	defer jobW.Stop()
+	defer func() { jobW.Stop() }()
 	if _, err := jobs.Create(runCtx, job, metav1.CreateOptions{}); err != nil {
 		return out, apiError("create the shard Job", o.Spec, err)
 	}
@@ -167,8 +173,11 @@ loop:
 		case <-jobWait:
 			break loop
 		case ev, ok := <-podEvents:
-			if !ok {
-				podEvents = nil // the watch ended; the followers go on with what they have
+			if !ok { // the server ends watches after a while: watch again, from the pods as they are now
+				podEvents = nil
+				if w, err := rewatch(runCtx, watchPods, o); err == nil {
+					podW, podEvents = w, w.ResultChan()
+				}
 				continue
 			}
 			if pod, isPod := ev.Object.(*corev1.Pod); isPod && ev.Type != watch.Deleted && pod.Labels[LabelJobName] == job.Name {
@@ -177,6 +186,9 @@ loop:
 		case ev, ok := <-jobEvents:
 			if !ok {
 				jobEvents = nil
+				if w, err := rewatch(runCtx, watchJob, o); err == nil {
+					jobW, jobEvents = w, w.ResultChan()
+				}
 				continue
 			}
 			if j, isJob := ev.Object.(*batchv1.Job); isJob && j.Name == job.Name {
@@ -218,6 +230,26 @@ loop:
 		return out, cause // a shard refused: the run is not the one asked for
 	}
 	return out, err
+}
+
+// rewatch opens a watch again after the server ended one, trying for a
+// while (a watch opened without a resource version starts with the
+// objects as they are, so nothing is missed).
+func rewatch(ctx context.Context, open func() (watch.Interface, error), o Options) (watch.Interface, error) {
+	var err error
+	for range 10 {
+		var w watch.Interface
+		if w, err = open(); err == nil {
+			return w, nil
+		}
+		o.Logger.Warn("cannot watch again", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(o.Reopen):
+		}
+	}
+	return nil, err
 }
 
 // followers keeps one log follower per shard index.

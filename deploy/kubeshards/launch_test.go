@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
@@ -366,5 +368,37 @@ func TestLaunchAPIErrors(t *testing.T) {
 	o.Client = cs
 	if _, err := Run(context.Background(), o); !errors.Is(err, ErrUnreachable) {
 		t.Errorf("no API server: %v", err)
+	}
+}
+
+// The API server ends a watch after a while; the launcher watches again
+// and still sees the pods that appeared meanwhile.
+func TestLaunchWatchesAgain(t *testing.T) {
+	c := newCluster(t)
+	first := watch.NewFake()
+	var calls atomic.Int32
+	c.client.PrependWatchReactor("pods", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		if calls.Add(1) == 1 {
+			return true, first, nil
+		}
+		return false, nil, nil // the tracker's own watch
+	})
+	streams := [][]byte{shardStream(t, 0, 1, 5)}
+	o := options(c, filepath.Join(t.TempDir(), "merged"), 1)
+	o.Logs = c.opener(func(pod *corev1.Pod, _ int) io.ReadCloser { return io.NopCloser(bytes.NewReader(streams[0])) })
+	ch := launch(context.Background(), o)
+	job := c.job()
+	first.Stop() // the server ends the first watch before any pod exists
+	for i := 0; calls.Load() < 2; i++ {
+		if i == 2000 {
+			t.Fatal("the launcher did not watch the pods again within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.startPods(job, corev1.PodSucceeded)
+	c.finishJob(job, batchv1.JobComplete)
+	r := wait(t, ch)
+	if r.err != nil || !r.out.Merged.Shards[0].Complete {
+		t.Fatalf("%+v %v", r.out.Merged, r.err)
 	}
 }
