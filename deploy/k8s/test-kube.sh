@@ -124,7 +124,8 @@ trap 'exit 130' INT TERM
 log "building gl001 and deploy/k8s's tests"
 "$GO" build -o "$TMP/gl001" ./cmd/gl001
 "$GO" test -c -o "$TMP/k8s.test" ./deploy/k8s
-GL001=$TMP/gl001
+# GL001_TEST_KUBE_GL001: another gl001 (e.g. a stand-in for a flag not yet built).
+GL001=${GL001_TEST_KUBE_GL001:-$TMP/gl001}
 
 # free_port prints a loopback TCP port nothing listens on (and not in $*).
 free_port() {
@@ -354,9 +355,13 @@ kube_shards_step() {
   local before pid jobs deadline
   before=$(shard_jobs)
   [[ -z $before ]] && ok "no shard Job before the run" || { bad "shard Jobs before the run: $before"; return; }
+  # Job control on: bash starts a background command of a script with
+  # SIGINT ignored otherwise, and the SIGINT below is the point.
+  set -m
   "$GL001" run scenarios/short_load_test.json --kube-shards 3 --kubeconfig "$SA_KC" --namespace "$NS" \
     --image ghcr.io/greenlang/gl001:test --out "$TMP/shards" >"$TMP/gl001-run.log" 2>&1 &
   pid=$!
+  set +m
   PIDS+=("$pid")
 
   deadline=$((SECONDS + 60))
@@ -372,7 +377,12 @@ kube_shards_step() {
   kill -INT "$pid"
   deadline=$((SECONDS + 30)) # for both: the Job gone, gl001 exited
   while [[ -n $(shard_jobs) ]] && ((SECONDS < deadline)); do sleep 0.5; done
-  [[ -z $(shard_jobs) ]] && ok "after SIGINT the Job is deleted (within 30 s)" || bad "after SIGINT the Job is still there after 30 s: $(shard_jobs)"
+  if [[ -z $(shard_jobs) ]]; then
+    ok "after SIGINT the Job is deleted (within 30 s)"
+  else
+    bad "after SIGINT the Job is still there after 30 s: $(shard_jobs)$(admin get job -n "$NS" -l "$SHARDS_SELECTOR" \
+      -o jsonpath='{range .items[*]}; deletionTimestamp {.metadata.deletionTimestamp}, finalizers {.metadata.finalizers}{end}')"
+  fi
   while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
   if kill -0 "$pid" 2>/dev/null; then
     bad "gl001 run still running 30 s after SIGINT"
