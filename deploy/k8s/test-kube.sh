@@ -127,13 +127,22 @@ log "building gl001 and deploy/k8s's tests"
 # GL001_TEST_KUBE_GL001: another gl001 (e.g. a stand-in for a flag not yet built).
 GL001=${GL001_TEST_KUBE_GL001:-$TMP/gl001}
 
-# free_port prints a loopback TCP port nothing listens on (and not in $*).
+# free_port prints a loopback TCP port no socket uses (and not in $*), below
+# the kernel's ephemeral range: a port picked inside it can become the local
+# end of some connection (etcd's own, to its client port) before the server
+# that was to listen on it binds it.
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+((EPHEMERAL_LOW > 12000)) || EPHEMERAL_LOW=61000
 free_port() {
   local p
   for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
     [[ " $* " == *" $p "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    if command -v ss >/dev/null 2>&1; then
+      [[ -n $(ss -Htan "( sport = :$p )") ]] && continue
+    else
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    fi
     echo "$p"; return
   done
   die "no free port on 127.0.0.1"
