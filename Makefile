@@ -64,7 +64,7 @@ test-js:
 # code does, nothing more), --kube's sampler reading the guide's HPA, and
 # --kube-shards' Job once that flag is built. Needs etcd (apt-get install
 # etcd-server, done by the script as root); builds kube-apiserver from
-# k8s.io/kubernetes once into ~/.cache/gl001-kube (GL001_KUBE_CACHE), 6-10
+# k8s.io/kubernetes once into ~/.cache/gl001-kube (GL001_KUBE_CACHE), 4-8
 # minutes on 2 cores. See deploy/k8s/test-kube.sh.
 test-kube:
 	GO=$(GO) bash deploy/k8s/test-kube.sh
