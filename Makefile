@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # The race detector needs cgo; without a C compiler the tests still run.
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build image run test test-js vet bench bench-peers fuzz fmt clean
+.PHONY: all build image run test test-js test-kube vet bench bench-peers fuzz fmt clean
 
 all: build
 
@@ -56,6 +56,18 @@ test-js:
 	@if command -v $(NODE) >/dev/null 2>&1; then \
 	  echo "$(NODE) --test xk6-gl001/js/gl001.test.js"; $(NODE) --test xk6-gl001/js/gl001.test.js; \
 	else echo "test-js: $(NODE) not found, the k6 module's tests are skipped"; fi
+
+# Opt-in, not part of `make test`: deploy/k8s's manifests and RBAC against a
+# real kube-apiserver v1.37.2 and etcd on 127.0.0.1 (no kubelet: nothing
+# runs). Every overlay through apply --dry-run=server, the launcher's RBAC
+# applied and checked with a token of ServiceAccount gl001 (may do what the
+# code does, nothing more), --kube's sampler reading the guide's HPA, and
+# --kube-shards' Job once that flag is built. Needs etcd (apt-get install
+# etcd-server, done by the script as root); builds kube-apiserver from
+# k8s.io/kubernetes once into ~/.cache/gl001-kube (GL001_KUBE_CACHE), 4-8
+# minutes on 2 cores. See deploy/k8s/test-kube.sh.
+test-kube:
+	GO=$(GO) bash deploy/k8s/test-kube.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
