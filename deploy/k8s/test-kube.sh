@@ -224,17 +224,23 @@ SA_KC=$TMP/gl001.kubeconfig
 sa() { "$KUBECTL" --kubeconfig "$SA_KC" "$@"; }
 
 # can VERB RESOURCE [NAMESPACE]: the ServiceAccount may; cannot: may not.
+# A subresource is written RESOURCE/SUB (pods/log) and asked with
+# --subresource: `can-i get pods/log` would ask about the pod named "log".
+canI() {
+  local res=$2 sub=()
+  if [[ $res == */* ]]; then sub=(--subresource "${res#*/}"); res=${res%%/*}; fi
+  sa auth can-i "$1" "$res" "${sub[@]}" -n "${3:-$NS}" 2>/dev/null
+}
 can() {
   local ans
-  ans=$(sa auth can-i "$1" "$2" -n "${3:-$NS}" 2>/dev/null) || true
+  ans=$(canI "$@") || true
   [[ $ans == yes ]] && ok "gl001 may    $1 $2 in ${3:-$NS}" || bad "gl001 may    $1 $2 in ${3:-$NS} (can-i: ${ans:-error})"
 }
 cannot() {
   local ans rc=0
-  ans=$(sa auth can-i "$1" "$2" -n "${3:-$NS}" 2>/dev/null) || rc=$?
+  ans=$(canI "$@") || rc=$?
   [[ $ans == no && $rc == 1 ]] && ok "gl001 may not $1 $2 in ${3:-$NS}" || bad "gl001 may not $1 $2 in ${3:-$NS} (can-i: ${ans:-error})"
 }
-
 # may VERB GROUP RESOURCE, may_not ...: the same through a
 # SelfSubjectAccessReview, for metrics.k8s.io: with no metrics-server the
 # group is not served, and `kubectl auth can-i get pods.metrics.k8s.io`
@@ -258,19 +264,30 @@ may_not() {
 
 # What the code uses: --kube's sampler (pods, metrics.k8s.io pods, HPAs),
 # the merge reading the shards' logs (pods/log), --kube-shards (Jobs).
+# Exactly the calls the code makes: the samplers list pods and their
+# metrics and get the HPA; the launcher watches and gets pods and follows
+# their logs.
 reads() {
   local v
   for v in get list watch; do can "$v" pods; done
   can get pods/log
-  for v in get list; do may "$v" metrics.k8s.io pods; done
-  for v in get list watch; do can "$v" horizontalpodautoscalers.autoscaling; done
+  may list metrics.k8s.io pods
+  can get horizontalpodautoscalers.autoscaling
 }
 # Beyond it: nothing.
 nothing_more() {
+  cannot list pods/log
+  may_not get metrics.k8s.io pods
+  cannot list horizontalpodautoscalers.autoscaling
+  cannot watch horizontalpodautoscalers.autoscaling
+  cannot get jobs.batch
+  cannot list jobs.batch
   cannot create pods
   cannot delete pods
   cannot update pods
   cannot create pods/exec
+  cannot get pods/exec
+  cannot get pods/status
   cannot get secrets
   cannot list configmaps kube-system
   cannot get pods kube-system
@@ -306,14 +323,14 @@ kubeconfig "$BASELINE_KC" "$(admin create token gl001-test-baseline -n "$NS" --d
 check "the token is system:serviceaccount:$NS:gl001" \
   bash -c '[[ $("$0" --kubeconfig "$1" auth whoami -o jsonpath="{.status.userInfo.username}") == system:serviceaccount:'"$NS"':gl001 ]]' "$KUBECTL" "$SA_KC"
 reads
-for v in create get list watch delete; do cannot "$v" jobs.batch; done
+for v in create watch delete; do cannot "$v" jobs.batch; done
 nothing_more
 rules_review base
 
 step "2b. RBAC: overlays/launcher applied for real (adds Role gl001-launcher)"
 check "kubectl apply -k deploy/k8s/overlays/launcher" admin apply -k deploy/k8s/overlays/launcher
 reads
-for v in create get list watch delete; do can "$v" jobs.batch; done
+for v in create watch delete; do can "$v" jobs.batch; done
 nothing_more
 rules_review overlays/launcher
 log "kubectl auth can-i --list, as gl001 in $NS:"
@@ -367,8 +384,10 @@ kube_shards_step() {
   # Job control on: bash starts a background command of a script with
   # SIGINT ignored otherwise, and the SIGINT below is the point.
   set -m
-  "$GL001" run scenarios/short_load_test.json --kube-shards 3 --kubeconfig "$SA_KC" --namespace "$NS" \
-    --image ghcr.io/greenlang/gl001:test --out "$TMP/shards" >"$TMP/gl001-run.log" 2>&1 &
+  # --target is handed to the pods, which never run here: the launcher
+  # itself sends nothing to it.
+  "$GL001" run scenarios/multi_plant_load_test.json --kube-shards 3 --kubeconfig "$SA_KC" --namespace "$NS" \
+    --target http://127.0.0.1:9 --image ghcr.io/greenlang/gl001:test --out "$TMP/shards" >"$TMP/gl001-run.log" 2>&1 &
   pid=$!
   set +m
   PIDS+=("$pid")
@@ -381,7 +400,15 @@ kube_shards_step() {
     ((SECONDS < deadline)) || { bad "no Job (completions 3, Indexed) within 60 s; jobs: ${jobs:-none}"; return; }
     sleep 0.5
   done
-  ok "Job $(awk '/ 3 Indexed$/ {print $1; exit}' <<<"$jobs"): completions 3, completionMode Indexed"
+  local name args
+  name=$(awk '/ 3 Indexed$/ {print $1; exit}' <<<"$jobs")
+  ok "Job $name: completions 3, completionMode Indexed"
+  args=$(admin get job -n "$NS" "$name" -o jsonpath='{.spec.template.spec.containers[0].args}')
+  if grep -qF '"--segment","$(JOB_COMPLETION_INDEX)/3","--sampler-shard","0"' <<<"$args" && grep -qF '"--intervals-stdout"' <<<"$args"; then
+    ok "its pods run gl001 run --segment \$(JOB_COMPLETION_INDEX)/3 --sampler-shard 0 --intervals-stdout"
+  else
+    bad "its pods' args: $args"
+  fi
 
   kill -INT "$pid"
   deadline=$((SECONDS + 30)) # for both: the Job gone, gl001 exited
@@ -397,7 +424,12 @@ kube_shards_step() {
     bad "gl001 run still running 30 s after SIGINT"
   else
     local rc=0; wait "$pid" || rc=$?
-    ok "gl001 run exited after SIGINT (exit $rc)"
+    # No pod ran, so no shard sent an interval: stopped early, exit 1.
+    if [[ $rc == 1 ]] && grep -q 'Job deleted: true' "$TMP/gl001-run.log"; then
+      ok "gl001 run exited 1 after SIGINT, saying it deleted the Job"
+    else
+      bad "gl001 run exited $rc after SIGINT, want 1 and 'Job deleted: true'"; sed 's/^/        /' "$TMP/gl001-run.log" >&2
+    fi
   fi
 }
 kube_shards_step
