@@ -62,7 +62,7 @@ test-js:
 # runs). Every overlay through apply --dry-run=server, the launcher's RBAC
 # applied and checked with a token of ServiceAccount gl001 (may do what the
 # code does, nothing more), --kube's sampler reading the guide's HPA, and
-# --kube-shards' Job once that flag is built. Needs etcd (apt-get install
+# --kube-shards' Job created and deleted on SIGINT. Needs etcd (apt-get install
 # etcd-server, done by the script as root); builds kube-apiserver from
 # k8s.io/kubernetes once into ~/.cache/gl001-kube (GL001_KUBE_CACHE), 4-8
 # minutes on 2 cores. See deploy/k8s/test-kube.sh.

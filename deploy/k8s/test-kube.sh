@@ -11,7 +11,7 @@
 #   3. --kube's sampler and `gl001 observe --kube` read the guide's HPA
 #      through the server with that token
 #   4. kube_shards_step: `gl001 run --kube-shards 3` makes its Indexed Job and
-#      deletes it on SIGINT (skipped while the flag is not built)
+#      deletes it on SIGINT
 #
 # It needs etcd (Debian's etcd-server: apt-get install -y etcd-server, done
 # here when run as root) and builds kube-apiserver $KUBE_VERSION from
