@@ -84,13 +84,24 @@ threshold that sees no sample is "no data" and does not pass.
 Ctrl-C stops gracefully and still writes the summary, marked not complete;
 a second Ctrl-C stops at once.
 
+Distributed: --segment i/n runs shard i of n (k6's execution segments) and
+gl001 report DIR1 DIR2 … merges the shards. --kube-shards N does it in a
+cluster: it creates the Indexed Job of deploy/k8s/base/job.yaml (completions
+N, image --image, scenario from ConfigMap --scenario-configmap, which must
+hold SCENARIO), follows each pod's log, merges the shards live into the
+results folder and reports once; an abortOnFail threshold on the merged
+data, or Ctrl-C, deletes the Job. It needs --target as the pods reach it,
+and credentials as kubectl finds them (--kubeconfig, in-cluster, $KUBECONFIG,
+~/.kube/config).
+
 Exit codes: 0 every threshold passed; 99 a threshold failed or saw no data,
 or an abortOnFail threshold stopped the run (as k6); 2 bad input; 1 anything
 else (a run that could not start, was interrupted, or with --fail-on critical
 a report whose verdict is fail).`,
 		Example: `  gl001 run short_load_test.json
   gl001 run multi_plant_load_test.json --out results/expansion
-  gl001 run my_scenario.json --target http://gl-001.greenlang:8000 --brokers kafka-0:9092 --out json=points.json`,
+  gl001 run my_scenario.json --target http://gl-001.greenlang:8000 --brokers kafka-0:9092 --out json=points.json
+  gl001 run multi_plant_load_test.json --kube-shards 3 --target http://gl-001-process-heat-orchestrator.greenlang.svc:8000 --brokers kafka.greenlang.svc:9092`,
 		Args: exactArgs(1, "SCENARIO"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Load(args[0])
