@@ -156,8 +156,8 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	out.Start = time.Now()
 	o.Logger.Info("shard job created", "job", job.Name, "namespace", o.Spec.Namespace, "shards", o.Spec.Shards)
 
-	f := &followers{o: o, pods: pods, inputs: inputs, done: make(chan int, o.Spec.Shards), active: map[int]bool{}, closed: map[int]bool{}}
-	var drain, jobWait <-chan time.Time
+	f := &followers{o: o, pods: pods, inputs: inputs, done: make(chan int, o.Spec.Shards), active: map[int]bool{}, closed: map[int]bool{}, pod: map[int]*corev1.Pod{}}
+	var drain, last, jobWait <-chan time.Time
 	podEvents, jobEvents := podW.ResultChan(), jobW.ResultChan()
 loop:
 	for {
@@ -204,8 +204,13 @@ loop:
 			}
 		case <-f.done: // a shard's stream is over: the loop checks them all
 		case <-drain:
+			// The shards that never ran end now, which lets the others'
+			// windows merge; those still streaming get Grace to finish.
+			f.closeIdle(fmt.Sprintf("the Job finished (%s)", out.JobResult))
+			drain, last = nil, time.After(o.Grace)
+		case <-last:
 			for i := range inputs {
-				f.close(i, fmt.Sprintf("its stream had not ended %s after the Job finished (%s)", o.Drain, out.JobResult))
+				f.close(i, fmt.Sprintf("its stream had not ended %s after the Job finished (%s)", o.Drain+o.Grace, out.JobResult))
 			}
 			break loop
 		case <-runCtx.Done():
@@ -264,6 +269,7 @@ type followers struct {
 	mu     sync.Mutex
 	active map[int]bool
 	closed map[int]bool
+	pod    map[int]*corev1.Pod // the latest seen of each index
 	wg     sync.WaitGroup
 }
 
@@ -276,6 +282,7 @@ func (f *followers) seen(ctx context.Context, pod *corev1.Pod) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.pod[i] = pod
 	if f.active[i] || f.closed[i] {
 		return
 	}
@@ -312,12 +319,10 @@ func (f *followers) follow(ctx context.Context, i int, pod *corev1.Pod) {
 			return
 		}
 		cur, gerr := f.pods.Get(ctx, pod.Name, metav1.GetOptions{})
-		if gerr == nil && terminated(cur) {
+		if err == nil && gerr == nil && terminated(cur) {
+			// The stream ended with the container: the whole log was read.
 			if cur.Status.Phase == corev1.PodFailed {
 				why = fmt.Sprintf("pod %s failed: %s", cur.Name, podWhy(cur))
-			}
-			if err != nil && why == "" {
-				why = fmt.Sprintf("pod %s ended and its stream broke: %v", cur.Name, err)
 			}
 			break
 		}
@@ -325,6 +330,8 @@ func (f *followers) follow(ctx context.Context, i int, pod *corev1.Pod) {
 			why = fmt.Sprintf("pod %s was deleted", pod.Name)
 			break
 		}
+		// A stream that broke, or ended while the container runs, is
+		// opened again (a finished pod's log is still there to read).
 		if attempt >= maxReopens {
 			why = fmt.Sprintf("pod %s: its stream broke %d times: %v", pod.Name, attempt+1, err)
 			break
@@ -343,6 +350,23 @@ func (f *followers) follow(ctx context.Context, i int, pod *corev1.Pod) {
 	select {
 	case f.done <- i:
 	default:
+	}
+}
+
+// closeIdle closes the shards no follower is reading: their pods never
+// ran, or never appeared.
+func (f *followers) closeIdle(why string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.inputs {
+		if f.active[i] {
+			continue
+		}
+		r := why + ": no pod of this index ever appeared"
+		if p := f.pod[i]; p != nil {
+			r = fmt.Sprintf("%s: pod %s never ran (%s)", why, p.Name, podWhy(p))
+		}
+		f.closeLocked(i, r)
 	}
 }
 

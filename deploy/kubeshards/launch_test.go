@@ -402,3 +402,47 @@ func TestLaunchWatchesAgain(t *testing.T) {
 		t.Fatalf("%+v %v", r.out.Merged, r.err)
 	}
 }
+
+// A shard whose pod never runs holds the merge back (its first window is
+// unknown) and the running shard waits; when the Job fails, the shard
+// that never ran is closed, named, and every interval of the other is
+// merged, past the merge's queue bound.
+func TestLaunchPendingPodDoesNotLoseTheOthers(t *testing.T) {
+	c := newCluster(t)
+	const seconds = 700 // more than the merge queues per shard
+	stream := shardStream(t, 0, 2, seconds)
+	o := options(c, filepath.Join(t.TempDir(), "merged"), 2)
+	o.Logs = c.opener(func(pod *corev1.Pod, _ int) io.ReadCloser { return io.NopCloser(bytes.NewReader(stream)) })
+	ch := launch(context.Background(), o)
+	job := c.job()
+	for i, phase := range []corev1.PodPhase{corev1.PodSucceeded, corev1.PodPending} {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p%d", i), Namespace: c.ns, Labels: map[string]string{LabelJobName: job.Name},
+			Annotations: map[string]string{IndexAnnotation: fmt.Sprint(i)}}, Status: corev1.PodStatus{Phase: phase,
+			ContainerStatuses: []corev1.ContainerStatus{{Name: ContainerName, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}}}}}
+		if i == 0 {
+			pod.Status.ContainerStatuses[0].State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{}}
+		}
+		if _, err := c.client.CoreV1().Pods(c.ns).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.finishJob(job, batchv1.JobFailed)
+	r := wait(t, ch)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if sh := r.out.Merged.Shards[0]; !sh.Complete || sh.Intervals != seconds {
+		t.Errorf("shard 0: %+v", sh)
+	}
+	if sh := r.out.Merged.Shards[1]; !sh.Missing || !strings.Contains(sh.Problem, "pod p1 never ran (container gl001 waiting: ImagePullBackOff") {
+		t.Errorf("shard 1: %+v", sh)
+	}
+	run, err := runlog.Load(o.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := run.Totals[record.MetricOptimizeDuration].Count(); n != seconds {
+		t.Errorf("merged %d samples of %d", n, seconds)
+	}
+}

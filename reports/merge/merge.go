@@ -277,14 +277,14 @@ func (m *Merger) push(in *Input, iv runlog.Interval) error {
 		in.replayed++
 		return nil
 	}
-	for len(in.queue) >= queueMax && !m.closing && m.err == nil {
+	for len(in.queue) >= queueMax && !m.closing && !in.closed && m.err == nil {
 		m.cond.Wait()
 	}
 	if m.err != nil {
 		return m.err
 	}
-	if m.closing {
-		return nil // the merge has ended: what comes after it is not merged
+	if m.closing || in.closed {
+		return nil // the merge, or this shard, has ended: what comes after is not merged
 	}
 	if in.intervals == 0 {
 		in.firstStart = iv.Start
