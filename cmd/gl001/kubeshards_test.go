@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/scenarios"
 	"github.com/greenlang/gl001/simulator"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
@@ -81,6 +83,8 @@ func (p *podsAsProcesses) logs(c kubernetes.Interface) kubeshards.LogOpener {
 			}
 			args = append(args, a)
 		}
+		// Every sample as well, to check the merged percentiles against.
+		args = append(args, "--out", "json="+filepath.Join(p.dir, "points-"+i+".json"))
 		self, err := os.Executable()
 		if err != nil {
 			return nil, err
@@ -197,6 +201,35 @@ func TestRunKubeShards(t *testing.T) {
 	}
 	if n := run.Totals[record.MetricIterations].Values()["count"]; n != float64(last["optimize"].Started+last["coordinate"].Started) {
 		t.Errorf("merged iterations %v, the shards started %d", n, last["optimize"].Started+last["coordinate"].Started)
+	}
+	// The merged histograms' percentiles are those of every sample the
+	// shards recorded (their k6 JSON points).
+	for _, name := range []string{record.MetricOptimizeDuration, record.MetricCoordinationDuration} {
+		all := metrics.NewSink(metrics.Trend, metrics.Time)
+		for _, i := range []string{"0", "1"} {
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(scPath), "points-"+i+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range bytes.Split(b, []byte("\n")) {
+				var pt struct {
+					Type, Metric string
+					Data         struct{ Value float64 }
+				}
+				if json.Unmarshal(line, &pt) == nil && pt.Type == "Point" && pt.Metric == name {
+					all.Add(pt.Data.Value)
+				}
+			}
+		}
+		got := run.Totals[name]
+		if got == nil || got.Count() != all.Count() || all.Count() == 0 {
+			t.Fatalf("%s: merged %v samples, the shards' points %d", name, got, all.Count())
+		}
+		for _, q := range []float64{50, 90, 95, 99, 100} {
+			if got.Percentile(q) != all.Percentile(q) {
+				t.Errorf("%s p(%v): merged %v, of every sample %v", name, q, got.Percentile(q), all.Percentile(q))
+			}
+		}
 	}
 	for _, f := range []string{"report.md", "junit.xml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
