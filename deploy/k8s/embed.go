@@ -8,3 +8,10 @@ import _ "embed"
 //
 //go:embed base/job.yaml
 var ShardJob []byte
+
+// GuideHPA is base/hpa-gl-001.yaml, the guide's orchestrator HPA, every
+// value as the guide has it: the HPA gl001 hpa replay and the report's
+// replay use unless told another.
+//
+//go:embed base/hpa-gl-001.yaml
+var GuideHPA []byte
