@@ -114,7 +114,7 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 		}
 		s.Points = append(s.Points, p)
 	}
-	notes = append(notes, fmt.Sprintf("start: %d replicas, the run's first sampled count", s.StartReplicas))
+	notes = append(notes, fmt.Sprintf("start_replicas %d: the run's first sampled count", s.StartReplicas))
 	return s, notes, nil
 }
 

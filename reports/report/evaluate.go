@@ -88,6 +88,7 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		RecentDeploymentBasis: deployedBasis,
 		RightSizing:           rightSize(o, pred, info.StandIn, run.Meta.ReplicaLimits),
 		Schedule:              schedule(run),
+		HPA:                   replayHPA(run, opts.HPA),
 		Gaps:                  o.gaps,
 		FigureGaps:            o.figureGaps,
 	}

@@ -50,7 +50,7 @@ func num(v float64, decimals int) string {
 }
 
 // inum writes a whole number with thousands separators.
-func inum[T ~int | ~int64](v T) string { return num(float64(v), 0) }
+func inum[T ~int | ~int32 | ~int64](v T) string { return num(float64(v), 0) }
 
 // pct writes a percentage with one decimal at most: "66.4%".
 func pct(v float64) string { return num(v, 1) + "%" }
@@ -68,7 +68,7 @@ func seconds(s float64) string {
 }
 
 // plural writes n and the noun, with an "s" unless n is 1.
-func plural[T ~int | ~int64](n T, noun string) string {
+func plural[T ~int | ~int32 | ~int64](n T, noun string) string {
 	if n == 1 {
 		return inum(n) + " " + noun
 	}

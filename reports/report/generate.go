@@ -44,6 +44,13 @@ func Generate(dir string, opts Options) (Report, error) {
 	}
 	rep := Evaluate(run, opts)
 	figs, drawErr := plots.Draw(run)
+	if rep.HPA.Replayed {
+		fig, err := plots.HPA(rep.HPA.replay)
+		if err == nil {
+			figs = append(figs, fig)
+		}
+		drawErr = errors.Join(drawErr, err)
+	}
 	if err := WriteAll(dir, rep, figs); err != nil {
 		return rep, err
 	}

@@ -11,8 +11,8 @@ import (
 
 // WriteMarkdown writes the report as Markdown (CommonMark with GitHub
 // tables), in this order: Verdict, Predicted vs observed, Triggers,
-// Decision tree, Right-sizing, Thresholds, Schedule kept, Plots, Gaps, Run
-// details. Plots are image links to NAME.png beside the file (NAME.svg for
+// Decision tree, Right-sizing, Thresholds, Schedule kept, HPA replay,
+// Plots, Gaps, Run details. Plots are image links to NAME.png beside the file (NAME.svg for
 // a figure without a PNG), as WriteAll writes them.
 func (r Report) WriteMarkdown(w io.Writer, figs []plots.Figure) error {
 	doc := r.build(figs)

@@ -29,7 +29,7 @@ func TestMarkdownSectionOrder(t *testing.T) {
 		}
 	}
 	want := []string{"Verdict: FAIL", "Predicted vs observed", "Triggers", "Decision tree", "Right-sizing",
-		"Thresholds", "Schedule kept", "Plots", "Gaps", "Run details"}
+		"Thresholds", "Schedule kept", "HPA replay", "Plots", "Gaps", "Run details"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("sections %q, want %q", got, want)
 	}

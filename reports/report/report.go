@@ -58,6 +58,7 @@
 package report
 
 import (
+	"github.com/greenlang/gl001/deploy/hpa"
 	"time"
 
 	"github.com/greenlang/gl001/deploy/capacity"
@@ -103,6 +104,9 @@ func worse(a, b Verdict) Verdict {
 
 // Options are what Evaluate needs besides the run.
 type Options struct {
+	// HPA is the HorizontalPodAutoscaler the report replays the run's load
+	// through; nil means the guide's (deploy/k8s/base/hpa-gl-001.yaml).
+	HPA *hpa.Spec
 	// Thresholds are evaluated against the run's totals. nil means the
 	// run's own: record.Thresholds of the scenario in the run's header
 	// (the guide's defaults with the scenario's thresholds over them); an
@@ -194,6 +198,8 @@ type Report struct {
 	// RightSizing is the guide's "Resource Right-Sizing" for CPU and
 	// memory per replica.
 	RightSizing []Sizing `json:"right_sizing"`
+	// HPA is the guide's HPA (or Options.HPA) replayed over the run's load.
+	HPA HPAReplay `json:"hpa_replay"`
 	// Thresholds are the k6 thresholds' results, sorted by metric.
 	Thresholds []ThresholdResult `json:"thresholds"`
 	// ThresholdsError is set when the run's thresholds could not be built

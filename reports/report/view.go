@@ -78,6 +78,7 @@ func (r Report) build(figs []plots.Figure) document {
 			r.sizingSection(),
 			r.thresholdsSection(),
 			r.scheduleSection(),
+			r.hpaSection(),
 			plotsSection(figs),
 			r.gapsSection(),
 			r.detailsSection(),
