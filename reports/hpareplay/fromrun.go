@@ -115,7 +115,27 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 		s.Points = append(s.Points, p)
 	}
 	notes = append(notes, fmt.Sprintf("start_replicas %d: the run's first sampled count", s.StartReplicas))
+	for _, m := range []struct {
+		name string
+		read bool
+	}{
+		{hpa.MetricLatencyP95, anyPoint(s, func(p hpa.Point) bool { return p.OrchestrationLatencyP95Seconds != nil })},
+		{hpa.MetricCoordination, anyPoint(s, func(p hpa.Point) bool { return p.AgentCoordinationPerSecond != nil })},
+	} {
+		if !m.read {
+			notes = append(notes, m.name+" was not read in any interval (the target's /metrics did not give it): it is missing at every sync, which blocks any scale-down")
+		}
+	}
 	return s, notes, nil
+}
+
+func anyPoint(s hpa.Series, f func(hpa.Point) bool) bool {
+	for _, p := range s.Points {
+		if f(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func enforced(source string) bool {
