@@ -20,13 +20,13 @@ type HPAReplay struct {
 	// ModelledMax and ModelledFinal are the replay's highest and last
 	// counts; ObservedMax the run's highest; LiveMax the live HPA's, nil
 	// when no HPA was read.
-	StartReplicas int32    `json:"start_replicas,omitempty"`
-	ModelledMax   int32    `json:"modelled_max,omitempty"`
-	ModelledFinal int32    `json:"modelled_final,omitempty"`
-	ObservedMax   *int32   `json:"observed_max,omitempty"`
-	LiveMax       *int32   `json:"live_max,omitempty"`
-	AtMaxReplicas bool     `json:"at_max_replicas"`
-	Notes         []string `json:"notes"`
+	StartReplicas int32     `json:"start_replicas,omitempty"`
+	ModelledMax   int32     `json:"modelled_max,omitempty"`
+	ModelledFinal int32     `json:"modelled_final,omitempty"`
+	ObservedMax   *int32    `json:"observed_max,omitempty"`
+	LiveMax       *int32    `json:"live_max,omitempty"`
+	AtMaxReplicas bool      `json:"at_max_replicas"`
+	Notes         []string  `json:"notes"`
 	Trajectory    []hpa.Row `json:"trajectory"`
 	replay        hpa.Replay
 }
