@@ -100,6 +100,9 @@ func (pn panel) plot(span float64, bottom bool) (*plot.Plot, *plot.Legend) {
 	p.Y.Label.Text = pn.yLabel
 	if bottom {
 		p.X.Label.Text = "seconds since start"
+		if pn.xLabel != "" {
+			p.X.Label.Text = pn.xLabel
+		}
 	}
 	p.X.Min, p.X.Max = 0, max(span, 1)
 	lg := newLegend()

@@ -15,6 +15,7 @@ import (
 type panel struct {
 	title  string
 	yLabel string
+	xLabel string // "" for seconds since start
 	series []series
 }
 
