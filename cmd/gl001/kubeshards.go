@@ -67,6 +67,7 @@ var shardFlagsRefused = map[string]string{
 	"sampler-shard": "shard 0 samples", "run-id": "the launcher makes the run id", "intervals-stdout": "the shards stream their intervals to the launcher",
 	"kafka-tls-ca": "a file here is not in the pods", "kafka-tls-cert": "a file here is not in the pods", "kafka-tls-key": "a file here is not in the pods",
 	"kafka-sasl-password": "a secret does not go in a Job's arguments", "summary-export": "k6's summary is per process", "metrics-addr": "the shards do not serve the harness's metrics",
+	"expand-to": "validate an expansion with two runs of one process, not in a cluster", "prescale": "stand-in only",
 	"db-pool-size": "stand-in only", "db-query-time": "stand-in only", "replica-cpu-limit": "stand-in only", "replica-memory-limit": "stand-in only",
 }
 

@@ -34,6 +34,7 @@ func newRunCmd(s streams) *cobra.Command {
 		rf       *reportFlags
 		segFlags *segmentFlags
 		shards   *kubeShardFlags
+		expandTo *expandFlags
 
 		intervalsStdout bool
 		kube            bool
@@ -153,6 +154,9 @@ a report whose verdict is fail).`,
 					}
 				}
 			}
+			if cmd.Flags().Changed("expand-to") || expandTo.prescale {
+				return expandRun(cmd, s, expandTo, o, rf, verbose)
+			}
 			level := slog.LevelWarn
 			if verbose {
 				level = slog.LevelDebug
@@ -219,6 +223,7 @@ a report whose verdict is fail).`,
 	addProfileFlag(f, &profile)
 	segFlags = addSegmentFlags(f)
 	shards = addKubeShardFlags(f)
+	expandTo = addExpandFlags(cmd)
 	f.BoolVar(&intervalsStdout, "intervals-stdout", false, "also write intervals.ndjson's lines to stdout as they are written (a shard in a pod streams them in its log); the summary and verdict then go to stderr")
 	rf = addReportFlags(f)
 	return cmd
