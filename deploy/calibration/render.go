@@ -20,8 +20,8 @@ var formTitles = map[string]string{
 // results used and the runs skipped, with why.
 func (c Calibration) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Calibration of the guide's capacity formulas: %d runs, %d breakpoint results, %d runs skipped\n",
-		len(c.Runs), len(c.Breakpoints), len(c.Skipped))
+	fmt.Fprintf(&b, "Calibration of the guide's capacity formulas: %s, %s, %d skipped\n",
+		count(len(c.Runs), Runs), count(len(c.Breakpoints), Breakpoints), len(c.Skipped))
 	for i, f := range c.Forms() {
 		name := []string{FormCPU, FormMemory, FormReplicas}[i]
 		b.WriteString("\n")
@@ -33,8 +33,8 @@ func (c Calibration) WriteTable(w io.Writer) error {
 			fmt.Fprintf(&b, "%s: not fitted, no %s given; capacity --calibration keeps the guide's formula\n", formTitles[name], what)
 			continue
 		}
-		fmt.Fprintf(&b, "%s = base + per_plant*plants + per_agent*agents, fitted over %d %s (%d degrees of freedom)\n",
-			formTitles[name], f.N, f.Over, f.DegreesOfFreedom)
+		fmt.Fprintf(&b, "%s = base + per_plant*plants + per_agent*agents, fitted over %d %s (%s)\n",
+			formTitles[name], f.N, f.Over, count(f.DegreesOfFreedom, Noun{"degree of freedom", "degrees of freedom"}))
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "coefficient\tguide\tfitted\t95% CI\terror\t")
 		for j, co := range f.Coefficients {
@@ -42,7 +42,7 @@ func (c Calibration) WriteTable(w io.Writer) error {
 			if co.CILow != nil {
 				ci = fmt.Sprintf("[%s, %s]", num(*co.CILow), num(*co.CIHigh))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", co.Name, num(f.Guide[j]), num(co.Estimate), ci, signed(f.Error[j]))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", co.Name, num(f.Guide[j]), num(co.Estimate), ci, signed(f.Error[j]))
 		}
 		tw.Flush()
 		r2, se := "not defined (every value the same)", "not defined (no residual degrees of freedom)"
@@ -65,7 +65,7 @@ func (c Calibration) WriteTable(w io.Writer) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "dir\tplants\tagents\tcpu_p95_millicores\tmemory_p95_mib\t")
 		for _, r := range c.Runs {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", r.Dir, r.Plants, r.Agents, num(*r.CPUP95Millicores), num(*r.MemoryP95MiB))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Dir, r.Plants, r.Agents, num(*r.CPUP95Millicores), num(*r.MemoryP95MiB))
 		}
 		tw.Flush()
 	}
@@ -74,9 +74,12 @@ func (c Calibration) WriteTable(w io.Writer) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "file\treplicas\tmax_plants\tmax_agents\tbroke_on\t")
 		for _, r := range c.Breakpoints {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", r.File, r.Replicas, r.MaxPlants, r.MaxAgents, r.BrokeOn)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", r.File, r.Replicas, r.MaxPlants, r.MaxAgents, r.BrokeOn)
 		}
 		tw.Flush()
+	}
+	if len(c.Skipped) > 0 {
+		b.WriteString("\n")
 	}
 	for _, s := range c.Skipped {
 		fmt.Fprintf(&b, "skipped %s: %s\n", s.Dir, s.Reason)
@@ -91,4 +94,12 @@ func signed(v float64) string {
 		s = "+" + s
 	}
 	return s
+}
+
+// count is n with the noun's singular or plural.
+func count(n int, what Noun) string {
+	if n == 1 {
+		return "1 " + what.One
+	}
+	return fmt.Sprintf("%d %s", n, what.Many)
 }
