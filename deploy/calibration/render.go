@@ -36,7 +36,7 @@ func (c Calibration) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "%s = base + per_plant*plants + per_agent*agents, fitted over %d %s (%s)\n",
 			formTitles[name], f.N, f.Over, count(f.DegreesOfFreedom, Noun{"degree of freedom", "degrees of freedom"}))
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "coefficient\tguide\tfitted\t95% CI\terror\t")
+		fmt.Fprintln(tw, "coefficient\tguide\tfitted\t95% CI\terror")
 		for j, co := range f.Coefficients {
 			ci := "-"
 			if co.CILow != nil {
@@ -47,7 +47,7 @@ func (c Calibration) WriteTable(w io.Writer) error {
 		tw.Flush()
 		r2, se := "not defined (every value the same)", "not defined (no residual degrees of freedom)"
 		if f.RSquared != nil {
-			r2 = fmt.Sprintf("%.4f", *f.RSquared)
+			r2 = fmt.Sprintf("%.5f", *f.RSquared)
 		}
 		if f.ResidualStandardError != nil {
 			se = num(*f.ResidualStandardError)
@@ -63,7 +63,7 @@ func (c Calibration) WriteTable(w io.Writer) error {
 	if len(c.Runs) > 0 {
 		b.WriteString("\nruns:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "dir\tplants\tagents\tcpu_p95_millicores\tmemory_p95_mib\t")
+		fmt.Fprintln(tw, "dir\tplants\tagents\tcpu_p95_millicores\tmemory_p95_mib")
 		for _, r := range c.Runs {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", r.Dir, r.Plants, r.Agents, num(*r.CPUP95Millicores), num(*r.MemoryP95MiB))
 		}
@@ -72,7 +72,7 @@ func (c Calibration) WriteTable(w io.Writer) error {
 	if len(c.Breakpoints) > 0 {
 		b.WriteString("\nbreakpoint results:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "file\treplicas\tmax_plants\tmax_agents\tbroke_on\t")
+		fmt.Fprintln(tw, "file\treplicas\tmax_plants\tmax_agents\tbroke_on")
 		for _, r := range c.Breakpoints {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", r.File, r.Replicas, r.MaxPlants, r.MaxAgents, r.BrokeOn)
 		}
