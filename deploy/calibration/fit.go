@@ -87,8 +87,8 @@ func FitLinear(pts []Point, what Noun) (Fit, error) {
 		if Coefficients-n == 1 {
 			more = what.One
 		}
-		return Fit{}, fmt.Errorf("%w: %d %s, the fit has %d coefficients (base, per plant, per agent): add at least %d more %s at different fleets",
-			ErrTooFew, n, what.Many, Coefficients, Coefficients-n, more)
+		return Fit{}, fmt.Errorf("%w: %s, the fit has %d coefficients (base, per plant, per agent): add at least %d more %s at different fleets",
+			ErrTooFew, count(n, what), Coefficients, Coefficients-n, more)
 	}
 	x := mat.NewDense(n, Coefficients, nil)
 	y := mat.NewVecDense(n, nil)
