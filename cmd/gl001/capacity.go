@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/greenlang/gl001/deploy/calibration"
 	"github.com/greenlang/gl001/deploy/capacity"
 )
 
@@ -16,8 +17,9 @@ func newCapacityCmd(s streams) *cobra.Command {
 	agents := &intFlag{lo: capacity.MinAgents, hi: capacity.MaxAgents}
 	output := outputFlag("text", "json", "yaml", "kustomize")
 	target := capacity.DefaultTarget
+	var calFile string
 	cmd := &cobra.Command{
-		Use:   "capacity --plants N --agents M [-o text|json|yaml|kustomize]",
+		Use:   "capacity --plants N --agents M [-o text|json|yaml|kustomize] [--calibration FILE]",
 		Short: "Predict replicas, CPU, memory, DB pool and workers with the guide's calculator",
 		Long: `capacity applies the GL-001 scaling guide's capacity planning formulas:
 
@@ -35,10 +37,17 @@ flag on a terminal it asks for the two numbers, like the guide's script.
 deployment's replicas and its --container's limits and requests, and the
 --configmap's DB_POOL_SIZE, KAFKA_CONSUMER_THREADS and MAX_PLANTS. Save it
 beside a kustomization.yaml (deploy/k8s/overlays/guide, or your own) and
-list it under patches: (- path: capacity-patch.yaml).`,
+list it under patches: (- path: capacity-patch.yaml).
+
+--calibration FILE predicts with the formulas gl001 calibrate fitted
+(replicas, CPU and memory per replica), each rounded up, replicas still
+clamped to [3, 20] and requests 60%/70% of the limits; a form FILE lacks keeps
+the guide's. Every output says so ("calibrated from FILE (n runs)", and a
+"calibration" field in JSON and yaml).`,
 		Example: `  gl001 capacity --plants 15 --agents 75
   gl001 capacity --plants 20 --agents 99 -o json
   gl001 capacity --plants 15 --agents 75 -o kustomize > capacity-patch.yaml
+  gl001 capacity --plants 15 --agents 75 --calibration calibration.json
   gl001 capacity --plants 15 --agents 75 -o kustomize --deployment gl-001-process-heat --configmap gl-001-process-heat-config`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
@@ -46,17 +55,31 @@ list it under patches: (- path: capacity-patch.yaml).`,
 			if err != nil {
 				return err
 			}
-			pred, err := capacity.Calculate(p, a)
+			if calFile == "" {
+				pred, err := capacity.Calculate(p, a)
+				if err != nil {
+					return badInput(err)
+				}
+				return writePlan(s, capacity.NewPlan(pred, target), output.value)
+			}
+			cal, err := calibration.Read(calFile)
+			if err != nil {
+				return badInput(fmt.Errorf("--calibration: %w", err))
+			}
+			pred, note, err := cal.Predict(calFile, p, a)
 			if err != nil {
 				return badInput(err)
 			}
-			return writePlan(s, capacity.NewPlan(pred, target), output.value)
+			pl := capacity.NewPlan(pred, target)
+			pl.Calibration = note
+			return writePlan(s, pl, output.value)
 		}),
 	}
 	f := cmd.Flags()
 	f.Var(plants, "plants", fmt.Sprintf("number of plants, %d to %d", capacity.MinPlants, capacity.MaxPlants))
 	f.Var(agents, "agents", fmt.Sprintf("number of active sub-agents, %d to %d", capacity.MinAgents, capacity.MaxAgents))
 	f.VarP(output, "output", "o", "output format: text, json, yaml or kustomize (a patch file)")
+	f.StringVar(&calFile, "calibration", "", "predict with the formulas fitted in this file (gl001 calibrate --out); a form it lacks keeps the guide's")
 	f.StringVar(&target.Namespace, "namespace", target.Namespace, "Kubernetes namespace in the kubectl commands and the kustomize patch")
 	f.StringVar(&target.Deployment, "deployment", target.Deployment, "orchestrator deployment name in the kubectl commands and the kustomize patch")
 	f.StringVar(&target.Container, "container", target.Container, "-o kustomize: the orchestrator's container in the deployment's pods")

@@ -80,7 +80,7 @@ Exit codes: 0 ok, 1 a critical finding or a failure, 2 bad input or usage,
 	root.SetOut(s.out)
 	root.SetErr(s.err)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return badInput(err) })
-	root.AddCommand(newVersionCmd(), newCapacityCmd(s), newAssessCmd(s), newSimulateCmd(s), newRunCmd(s), newObserveCmd(s), newReportCmd(s), newK6Cmd(s), newBridgeCmd(s), newHPACmd(s), newBreakpointCmd(s))
+	root.AddCommand(newVersionCmd(), newCapacityCmd(s), newAssessCmd(s), newSimulateCmd(s), newRunCmd(s), newObserveCmd(s), newReportCmd(s), newK6Cmd(s), newBridgeCmd(s), newHPACmd(s), newBreakpointCmd(s), newCalibrateCmd(s))
 	return root
 }
 

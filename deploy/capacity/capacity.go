@@ -74,9 +74,27 @@ func Calculate(plants, agents int) (Prediction, error) {
 	if err := Validate(plants, agents); err != nil {
 		return Prediction{}, err
 	}
-	replicas := clamp(ceilDiv(plants, 5)+ceilDiv(agents, 10), MinReplicas, MaxReplicas)
+	replicas := ceilDiv(plants, 5) + ceilDiv(agents, 10)
 	cpu := 1000 + 100*plants + 50*agents
 	mem := 2048 + 200*plants + 100*agents
+	return FromSizing(plants, agents, replicas, cpu, mem)
+}
+
+// FromSizing completes a prediction from a replica count and per-replica
+// CPU (millicores) and memory (MiB) limits, however they were obtained
+// (the guide's formulas, or a calibration's): it clamps the replicas to
+// [MinReplicas, MaxReplicas] and derives the requests, the DB pool and the
+// message workers as Calculate does. It returns an error wrapping ErrInput
+// for plants or agents outside the calculator's domain, or limits below 1.
+func FromSizing(plants, agents, replicas, cpuMillicores, memoryMiB int) (Prediction, error) {
+	if err := Validate(plants, agents); err != nil {
+		return Prediction{}, err
+	}
+	if cpuMillicores < 1 || memoryMiB < 1 {
+		return Prediction{}, fmt.Errorf("%w: CPU limit %dm and memory limit %dMi must be at least 1", ErrInput, cpuMillicores, memoryMiB)
+	}
+	replicas = clamp(replicas, MinReplicas, MaxReplicas)
+	cpu, mem := cpuMillicores, memoryMiB
 	return Prediction{
 		Plants:        plants,
 		Agents:        agents,

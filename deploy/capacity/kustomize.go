@@ -39,6 +39,16 @@ func (pl Plan) WriteKustomize(w io.Writer) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# gl001 capacity --plants %d --agents %d -o kustomize\n", p.Plants, p.Agents)
+	replicasNote := fmt.Sprintf("ceil(%d/5) + ceil(%d/10), clamped to [%d, %d]", p.Plants, p.Agents, MinReplicas, MaxReplicas)
+	limitsNote := "per replica: 1000m + 100m*plants + 50m*agents, 2048Mi + 200Mi*plants + 100Mi*agents"
+	if c := pl.Calibration; c != nil {
+		replicasNote = fmt.Sprintf("the calibration's replicas formula (above), clamped to [%d, %d]", MinReplicas, MaxReplicas)
+		limitsNote = "per replica: the calibration's CPU and memory formulas (above)"
+		fmt.Fprintf(&b, "# Formulas calibrated from %s (%d runs):\n", c.File, c.Runs)
+		for _, f := range c.Forms {
+			fmt.Fprintf(&b, "#   %s: %s\n", f.Form, f.Formula)
+		}
+	}
 	b.WriteString(`#
 # The guide's capacity calculator as a kustomize patch. Save it beside your
 # kustomization.yaml and list it under patches:
@@ -55,13 +65,13 @@ metadata:
   name: %s
   namespace: %s
 spec:
-  # ceil(%d/5) + ceil(%d/10), clamped to [%d, %d]
+  # %s
   replicas: %d
   template:
     spec:
       containers:
       - name: %s
-        # per replica: 1000m + 100m*plants + 50m*agents, 2048Mi + 200Mi*plants + 100Mi*agents;
+        # %s;
         # requests 60 %% and 70 %% of them, rounded down
         resources:
           limits:
@@ -82,8 +92,8 @@ data:
   # the message workers: ceil(agents/20), clamped to [%d, %d]
   %s: "%d"
   %s: "%d"
-`, t.Deployment, t.Namespace, p.Plants, p.Agents, MinReplicas, MaxReplicas, p.Replicas,
-		t.Container, p.CPUMillicores, p.MemoryMiB, p.CPURequestMillicores, p.MemoryRequestMiB,
+`, t.Deployment, t.Namespace, replicasNote, p.Replicas,
+		t.Container, limitsNote, p.CPUMillicores, p.MemoryMiB, p.CPURequestMillicores, p.MemoryRequestMiB,
 		t.ConfigMap, t.Namespace,
 		KeyDBPoolSize, p.DBPoolSize, MinWorkers, MaxWorkers, KeyKafkaConsumerThreads, p.MessageWorkers, KeyMaxPlants, p.Plants)
 	_, err := io.WriteString(w, b.String())

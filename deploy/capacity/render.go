@@ -33,6 +33,10 @@ var DefaultTarget = Target{
 type Plan struct {
 	Prediction
 	Kubectl []string `json:"kubectl"`
+	// Calibration is set when the prediction used formulas fitted to
+	// measurements (gl001 calibrate) for some of its forms; nil for the
+	// guide's formulas throughout.
+	Calibration *Calibration `json:"calibration,omitempty"`
 
 	target Target // what WriteKustomize patches
 }
@@ -60,6 +64,13 @@ func (pl Plan) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "=== GL-001 Capacity Planning Results ===\n")
 	fmt.Fprintf(&b, "Configuration: %d plants, %d sub-agents\n\n", p.Plants, p.Agents)
+	if c := pl.Calibration; c != nil {
+		fmt.Fprintf(&b, "Formulas calibrated from %s (%d runs):\n", c.File, c.Runs)
+		for _, f := range c.Forms {
+			fmt.Fprintf(&b, "  - %s: %s\n", f.Form, f.Formula)
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Master Orchestrator:\n")
 	fmt.Fprintf(&b, "  - Replicas: %d\n", p.Replicas)
 	fmt.Fprintf(&b, "  - CPU per replica: %dm (~%s cores)\n", p.CPUMillicores, tenths(p.CPUMillicores, 1000))
@@ -82,4 +93,28 @@ func (pl Plan) WriteText(w io.Writer) error {
 func tenths(v, d int) string {
 	t := v * 10 / d
 	return fmt.Sprintf("%d.%d", t/10, t%10)
+}
+
+// Calibration says where a calibrated plan's formulas came from: the
+// calibration file, how many runs it was fitted over, and for each form
+// (replicas, CPU, memory) the formula used, fitted or the guide's.
+type Calibration struct {
+	File string `json:"file"`
+	// Runs are the runs the CPU and memory forms were fitted over;
+	// BreakpointResults the breaking points the replicas form was.
+	Runs              int              `json:"runs"`
+	BreakpointResults int              `json:"breakpoint_results"`
+	Forms             []CalibratedForm `json:"forms"`
+}
+
+// CalibratedForm is one form of a calibrated plan.
+type CalibratedForm struct {
+	// Form is "replicas", "CPU per replica" or "memory per replica".
+	Form string `json:"form"`
+	// Fitted is false where the calibration had no fit of this form and
+	// the guide's formula was kept.
+	Fitted bool `json:"fitted"`
+	// Formula is the formula applied, with how it was rounded, and for
+	// the guide's why it was kept.
+	Formula string `json:"formula"`
 }
