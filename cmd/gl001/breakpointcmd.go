@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -93,11 +92,7 @@ Ctrl-C (the first stops the search and still writes what it found).`,
 			if err := o.Validate(); err != nil {
 				return badInput(err)
 			}
-			level := slog.LevelWarn
-			if verbose {
-				level = slog.LevelDebug
-			}
-			o.Engine.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+			o.Engine.Logger = runLogger(s, verbose)
 			o.Engine.Version = version
 			o.Progress = func(line string) { fmt.Fprintln(s.err, "breakpoint: "+line) }
 			ctx, hard, stop := onSignal(cmd.Context(), s.signals)

@@ -3,16 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/greenlang/gl001/xk6-gl001/engine"
 	"github.com/greenlang/gl001/xk6-gl001/expand"
-	"github.com/greenlang/gl001/xk6-gl001/progress"
 )
 
 // expandFlags are run's flags for validating an expansion.
@@ -47,7 +44,7 @@ func (e *expandFlags) parse() (plants, agents int, err error) {
 // expandRun is gl001 run SCENARIO --expand-to: both fleets, both reports,
 // the comparison. Exit 0 when the expansion holds, 1 when it does not, 99
 // when a threshold of the expanded run failed.
-func expandRun(cmd *cobra.Command, s streams, e *expandFlags, o engine.Options, rf *reportFlags, verbose bool) error {
+func expandRun(cmd *cobra.Command, s streams, e *expandFlags, o engine.Options, rf *reportFlags) error {
 	if !cmd.Flags().Changed("expand-to") && e.prescale {
 		return badInput(errors.New("--prescale applies to --expand-to"))
 	}
@@ -63,13 +60,6 @@ func expandRun(cmd *cobra.Command, s streams, e *expandFlags, o engine.Options, 
 	if err != nil {
 		return badInput(err)
 	}
-	level := slog.LevelWarn
-	if verbose {
-		level = slog.LevelDebug
-	}
-	o.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
-	o.Progress = progress.New(s.err, s.errTerminal != nil && s.errTerminal(), 10*time.Second)
-	o.Version = version
 	eo := expand.Options{Engine: o, Plants: plants, Agents: agents, Prescale: e.prescale, Report: rf.options()}
 	if err := eo.Validate(); err != nil {
 		return badInput(err)

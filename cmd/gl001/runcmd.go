@@ -154,16 +154,12 @@ a report whose verdict is fail).`,
 					}
 				}
 			}
-			if cmd.Flags().Changed("expand-to") || expandTo.prescale {
-				return expandRun(cmd, s, expandTo, o, rf, verbose)
-			}
-			level := slog.LevelWarn
-			if verbose {
-				level = slog.LevelDebug
-			}
-			o.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+			o.Logger = runLogger(s, verbose)
 			o.Progress = progress.New(s.err, s.errTerminal != nil && s.errTerminal(), 10*time.Second)
 			o.Version = version
+			if cmd.Flags().Changed("expand-to") || expandTo.prescale {
+				return expandRun(cmd, s, expandTo, o, rf)
+			}
 
 			ctx, hard, stop := onSignal(cmd.Context(), s.signals)
 			defer stop()
@@ -227,6 +223,15 @@ a report whose verdict is fail).`,
 	f.BoolVar(&intervalsStdout, "intervals-stdout", false, "also write intervals.ndjson's lines to stdout as they are written (a shard in a pod streams them in its log); the summary and verdict then go to stderr")
 	rf = addReportFlags(f)
 	return cmd
+}
+
+// runLogger logs warnings to stderr, and with --verbose everything.
+func runLogger(s streams, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
 }
 
 // thresholdsError says why the thresholds did not pass: some failed, some
