@@ -95,6 +95,15 @@ data, or Ctrl-C, deletes the Job. It needs --target as the pods reach it,
 and credentials as kubectl finds them (--kubeconfig, in-cluster, $KUBECONFIG,
 ~/.kube/config).
 
+Expansion: --expand-to PLANTS[,AGENTS] runs the scenario's fleet into
+OUT/before, then the expanded fleet at the same per-plant rates into
+OUT/after (on the same replicas, or with --prescale the calculator's for the
+new fleet), and writes OUT/expansion.md and expansion.json: the guide's
+"Adding new plants (5+)?" answered with both verdicts, the headroom left, the
+triggers crossed and the HPA replayed over each. It exits 0 when the
+expansion holds, 1 when it does not, 99 when a threshold of the expanded run
+failed.
+
 Exit codes: 0 every threshold passed; 99 a threshold failed or saw no data,
 or an abortOnFail threshold stopped the run (as k6); 2 bad input; 1 anything
 else (a run that could not start, was interrupted, or with --fail-on critical
