@@ -254,12 +254,21 @@ func TestRunKubeShardsInterrupted(t *testing.T) {
 	scPath, _, si, client := kubeFixture(t, "2")
 	out := filepath.Join(t.TempDir(), "merged")
 	sigs := make(chan os.Signal, 1)
-	time.AfterFunc(5*time.Second, func() { sigs <- os.Interrupt })
+	go func() { // Ctrl-C once the shards are streaming: the merged file has a window (bounded: 60 s)
+		for range 600 {
+			if _, err := os.Stat(filepath.Join(out, "intervals.ndjson")); err == nil {
+				time.Sleep(time.Second)
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		sigs <- os.Interrupt
+	}()
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
 	code := run([]string{"run", scPath, "--kube-shards", "2", "--target", si.API(), "--brokers", strings.Join(si.Brokers(), ","), "--out", out},
 		streams{in: strings.NewReader(""), out: &stdout, err: &stderr, isTerminal: func() bool { return false }, signals: sigs})
-	if code != exitFailed || time.Since(start) > 60*time.Second {
+	if code != exitFailed || time.Since(start) > 100*time.Second {
 		t.Fatalf("exit %d after %s, want 1 soon after the signal\nstdout %s\nstderr %s", code, time.Since(start), stdout.String(), stderr.String())
 	}
 	for _, want := range []string{"stopped: interrupted (Job deleted)", "INCOMPLETE: it stopped before its share", "verdict"} {

@@ -230,6 +230,18 @@ func TestLaunchFollowsTheJob(t *testing.T) {
 	}
 }
 
+// waitForFile waits for path to exist (bounded: 30 s).
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	for range 3000 {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear within 30 s", path)
+}
+
 // blocking streams a shard's first half, then holds the stream open, as
 // a pod still running does.
 func blocking(ctx context.Context, b []byte) io.ReadCloser {
@@ -255,7 +267,7 @@ func TestLaunchInterruptedDeletesTheJob(t *testing.T) {
 	ch := launch(ctx, o)
 	job := c.job()
 	c.startPods(job, corev1.PodRunning)
-	time.Sleep(200 * time.Millisecond)
+	waitForFile(t, filepath.Join(o.Out, runlog.IntervalsFile)) // a window merged: the shards are streaming
 	cancel()
 	r := wait(t, ch)
 	if r.err != nil {
