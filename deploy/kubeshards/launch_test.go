@@ -424,6 +424,7 @@ func TestLaunchPendingPodDoesNotLoseTheOthers(t *testing.T) {
 	const seconds = 700 // more than the merge queues per shard
 	stream := shardStream(t, 0, 2, seconds)
 	o := options(c, filepath.Join(t.TempDir(), "merged"), 2)
+	o.Drain = 3 * time.Second // the pending pod is closed then: shard 0's follower must have started by then, on a busy machine too
 	o.Logs = c.opener(func(pod *corev1.Pod, _ int) io.ReadCloser { return io.NopCloser(bytes.NewReader(stream)) })
 	ch := launch(context.Background(), o)
 	job := c.job()
