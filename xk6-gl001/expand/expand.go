@@ -125,7 +125,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		}
 		ph[i] = expansion.Phase{Name: p.name, Dir: res.Dir, Plants: p.sc.Plants, Agents: p.sc.SubAgents, Replicas: p.reps, Report: rep}
 		if ctx.Err() != nil {
-			return out, ctx.Err()
+			return out, fmt.Errorf("interrupted during the %s run (%d plants): its partial results and report are in %s; no comparison was written", p.name, p.sc.Plants, res.Dir)
 		}
 	}
 	out.Comparison = expansion.Compare(ph[0], ph[1], o.Prescale)
