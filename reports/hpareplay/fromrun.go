@@ -64,10 +64,19 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 		live, liveDesired     *int32
 	}
 	var ws []acc
+	var sampled, targetGaps, atLimit, cpuRead int
+	gapReason := ""
 	for _, iv := range run.Intervals {
 		sm := iv.Sample
 		if sm == nil {
 			continue
+		}
+		sampled++
+		if g, ok := wholeGapOf(sm, "target"); ok {
+			targetGaps++
+			if gapReason == "" {
+				gapReason = g.Reason
+			}
 		}
 		k := int(iv.End.Add(-time.Nanosecond).Sub(start) / window)
 		if k < 0 {
@@ -78,9 +87,16 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 		}
 		w := &ws[k]
 		if len(sm.Replicas) > 0 && !wholeGap(sm, "replicas") {
-			var cpu, mem float64
+			var cpu, mem, limit float64
 			for _, r := range sm.Replicas {
 				cpu, mem = cpu+r.CPUMillicores, mem+r.MemoryMiB
+				if enforced(r.LimitSource) {
+					limit += float64(r.CPULimitMillicores)
+				}
+			}
+			cpuRead++
+			if limit > 0 && cpu >= 0.95*limit {
+				atLimit++
 			}
 			w.cpu, w.mem, w.n = w.cpu+cpu, w.mem+mem, w.n+1
 			n := int32(len(sm.Replicas))
@@ -122,9 +138,19 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 		{hpa.MetricLatencyP95, anyPoint(s, func(p hpa.Point) bool { return p.OrchestrationLatencyP95Seconds != nil })},
 		{hpa.MetricCoordination, anyPoint(s, func(p hpa.Point) bool { return p.AgentCoordinationPerSecond != nil })},
 	} {
-		if !m.read {
-			notes = append(notes, m.name+" was not read in any interval (the target's /metrics did not give it): it is missing at every sync, which blocks any scale-down")
+		why := "the target's /metrics did not give it"
+		switch {
+		case targetGaps == sampled:
+			why = fmt.Sprintf("the target sampler read nothing in any of the %d sampled intervals: %s", sampled, gapReason)
+		case targetGaps > 0:
+			why += fmt.Sprintf("; the target sampler also failed in %d of %d sampled intervals: %s", targetGaps, sampled, gapReason)
 		}
+		if !m.read {
+			notes = append(notes, fmt.Sprintf("%s was not read in any interval (%s): it is missing at every sync, which blocks any scale-down", m.name, why))
+		}
+	}
+	if atLimit > 0 {
+		notes = append(notes, fmt.Sprintf("the replicas were at 95 %% or more of their CPU limits in %d of %d intervals: there the CPU read is what the limits let through, a floor of the demand, so the replay's CPU proposals there are too low", atLimit, cpuRead))
 	}
 	return s, notes, nil
 }
@@ -143,10 +169,16 @@ func enforced(source string) bool {
 }
 
 func wholeGap(s *record.Sample, sampler string) bool {
+	_, ok := wholeGapOf(s, sampler)
+	return ok
+}
+
+// wholeGapOf is the sampler's failed reading in s, if it failed.
+func wholeGapOf(s *record.Sample, sampler string) (record.Gap, bool) {
 	for _, g := range s.Gaps {
 		if g.Sampler == sampler && g.Whole() {
-			return true
+			return g, true
 		}
 	}
-	return false
+	return record.Gap{}, false
 }

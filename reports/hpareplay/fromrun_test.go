@@ -2,6 +2,7 @@ package hpareplay
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,8 @@ func ptr[T any](v T) *T { return &v }
 
 // A run on the stand-in becomes one point per 15 s, its replicas' CPU
 // and memory totalled and averaged over the window, the enforced limits
-// as requests; at 140 % of the requests the
+// as requests (its readings above the limit are named a floor of the
+// demand); at 140 % of the requests the
 // guide's HPA goes 3 → 5 → 6, as the model's own test.
 func TestSeriesFromARun(t *testing.T) {
 	run := standInRun(func(sec int) float64 { return 700 + float64(sec%2)*1400 }) // 1400m on average: half at 700, half at 2100
@@ -43,7 +45,7 @@ func TestSeriesFromARun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Points) != 6 || s.StartReplicas != 3 || s.CPURequestMillicores != 1000 || s.MemoryRequestMiB != 1024 || len(notes) != 2 {
+	if len(s.Points) != 6 || s.StartReplicas != 3 || s.CPURequestMillicores != 1000 || s.MemoryRequestMiB != 1024 || len(notes) != 3 || !strings.Contains(notes[2], "a floor of the demand") {
 		t.Fatalf("series %+v, notes %q", s, notes)
 	}
 	for i, p := range s.Points {
@@ -73,5 +75,27 @@ func TestNoReplicasNoReplay(t *testing.T) {
 	}
 	if _, _, err := Series(run); !errors.Is(err, ErrNoReplay) {
 		t.Errorf("%v", err)
+	}
+}
+
+// Replicas at their CPU limit: what was read is a floor of the demand,
+// and a target sampler that failed is named as the reason a metric is
+// missing, not the target's /metrics.
+func TestSaturatedAndTargetGaps(t *testing.T) {
+	run := standInRun(func(int) float64 { return 990 }) // of a 1000m limit
+	for i := range run.Intervals {
+		run.Intervals[i].Sample.Target = nil
+		run.Intervals[i].Sample.Gaps = []record.Gap{{Sampler: "target", Reason: "no reading within 800ms"}}
+	}
+	_, notes, err := Series(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(notes, "\n")
+	for _, want := range []string{"at 95 % or more of their CPU limits in 90 of 90 intervals", "a floor of the demand",
+		"orchestration_latency_p95_seconds was not read in any interval (the target sampler read nothing in any of the 90 sampled intervals: no reading within 800ms)"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
 	}
 }
