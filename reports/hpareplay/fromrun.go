@@ -43,7 +43,13 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 			}
 		}
 	}
+	seen := false
+	for _, iv := range run.Intervals {
+		seen = seen || iv.Sample != nil && len(iv.Sample.Replicas) > 0
+	}
 	switch {
+	case !seen:
+		return s, nil, fmt.Errorf("%w: no interval sampled the replicas' CPU and memory (against a --target the replicas sampler needs --kube)", ErrNoReplay)
 	case nReq > 0:
 		s.CPURequestMillicores, s.MemoryRequestMiB = cpuReq/float64(nReq), memReq/float64(nReq)
 		notes = append(notes, fmt.Sprintf("requests: the pods' own, from their spec (%.0fm CPU, %.0f Mi memory)", s.CPURequestMillicores, s.MemoryRequestMiB))

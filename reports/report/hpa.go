@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/greenlang/gl001/deploy/hpa"
 	"github.com/greenlang/gl001/deploy/k8s"
@@ -43,7 +44,7 @@ func replayHPA(run *runlog.Run, spec *hpa.Spec) HPAReplay {
 	out := HPAReplay{HPA: spec.Name, Notes: []string{}, Trajectory: []hpa.Row{}}
 	series, notes, err := hpareplay.Series(run)
 	if err != nil {
-		out.Why = err.Error()
+		out.Why = strings.TrimPrefix(err.Error(), hpareplay.ErrNoReplay.Error()+": ")
 		return out
 	}
 	r := hpa.Run(*spec, series)
