@@ -117,7 +117,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 				o.Logger.Warn("merged window not counted for abortOnFail", "seq", iv.Seq, "err", err)
 				return
 			}
-			if abort, which := o.Thresholds.ShouldAbort(sources(acc.Sinks()), iv.End.Sub(t0)); abort && out.Aborted == nil {
+			if abort, which := o.Thresholds.ShouldAbort(record.Sources(acc.Sinks()), iv.End.Sub(t0)); abort && out.Aborted == nil {
 				out.Aborted = which
 				stop(fmt.Errorf("an abortOnFail threshold failed on the merged data: %v", which))
 			}
@@ -473,14 +473,6 @@ func apiError(what string, s Spec, err error) error {
 		return fmt.Errorf("%w: %s: %w", ErrUnreachable, what, err)
 	}
 	return fmt.Errorf("%s in namespace %s: %w", what, s.Namespace, err)
-}
-
-func sources(sinks map[string]*metrics.Sink) map[string]thresholds.Source {
-	src := map[string]thresholds.Source{}
-	for name, s := range sinks {
-		src[name] = thresholds.SourceFunc(func(a thresholds.Aggregation) (float64, bool) { return s.Aggregate(a.String()) })
-	}
-	return src
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenlang/gl001/deploy/hpa"
 	"github.com/greenlang/gl001/reports/runlog"
+	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/xk6-gl001/record"
 )
 
@@ -38,7 +39,7 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 			if r.CPURequestMillicores > 0 && r.MemoryRequestMiB > 0 {
 				cpuReq, memReq, nReq = cpuReq+float64(r.CPURequestMillicores), memReq+float64(r.MemoryRequestMiB), nReq+1
 			}
-			if r.CPULimitMillicores > 0 && r.MemoryLimitMiB > 0 && enforced(r.LimitSource) {
+			if r.CPULimitMillicores > 0 && r.MemoryLimitMiB > 0 && api.LimitEnforced(r.LimitSource) {
 				limCPU, limMem, nLim = limCPU+float64(r.CPULimitMillicores), limMem+float64(r.MemoryLimitMiB), nLim+1
 			}
 		}
@@ -96,7 +97,7 @@ func Series(run *runlog.Run) (hpa.Series, []string, error) {
 			var cpu, mem, limit float64
 			for _, r := range sm.Replicas {
 				cpu, mem = cpu+r.CPUMillicores, mem+r.MemoryMiB
-				if enforced(r.LimitSource) {
+				if api.LimitEnforced(r.LimitSource) {
 					limit += float64(r.CPULimitMillicores)
 				}
 			}
@@ -168,10 +169,6 @@ func anyPoint(s hpa.Series, f func(hpa.Point) bool) bool {
 		}
 	}
 	return false
-}
-
-func enforced(source string) bool {
-	return source == "cgroup-v1" || source == "cgroup-v2" || source == "pod-spec"
 }
 
 func wholeGap(s *record.Sample, sampler string) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenlang/gl001/reports/runlog"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
+	"github.com/greenlang/gl001/xk6-gl001/record"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
@@ -46,10 +47,7 @@ func (o Options) source(res Result) json.RawMessage {
 // metric of the intervals, the thresholds evaluated again on them.
 func writeSummary(dir string, totals map[string]*metrics.Sink, span time.Duration, sum *Summary, res Result, o Options) error {
 	verdicts := map[string]map[string]metrics.ThresholdVerdict{}
-	src := map[string]thresholds.Source{}
-	for name, s := range totals {
-		src[name] = thresholds.SourceFunc(func(a thresholds.Aggregation) (float64, bool) { return s.Aggregate(a.String()) })
-	}
+	src := record.Sources(totals)
 	for _, r := range res.Thresholds.Evaluate(src) {
 		if totals[r.Metric] == nil {
 			continue // no samples: k6's summary has no such metric either

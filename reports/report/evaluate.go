@@ -255,10 +255,7 @@ func evaluateThresholds(run *runlog.Run, set thresholds.Set) ([]ThresholdResult,
 			return out, err.Error()
 		}
 	}
-	src := map[string]thresholds.Source{}
-	for name, s := range run.Totals {
-		src[name] = thresholds.SourceFunc(func(a thresholds.Aggregation) (float64, bool) { return s.Aggregate(a.String()) })
-	}
+	src := record.Sources(run.Totals)
 	timeMetric := map[string]bool{}
 	for _, m := range run.Header.Metrics {
 		timeMetric[m.Name] = m.Contains == metrics.Time

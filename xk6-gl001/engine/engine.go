@@ -347,15 +347,7 @@ func scenarioOrder(configs map[string]executor.Config) []string {
 }
 
 // sources adapts the running totals for threshold evaluation.
-func (r *run) sources() map[string]thresholds.Source {
-	src := map[string]thresholds.Source{}
-	for name, s := range r.reg.Totals() {
-		src[name] = thresholds.SourceFunc(func(a thresholds.Aggregation) (float64, bool) {
-			return s.Aggregate(a.String())
-		})
-	}
-	return src
-}
+func (r *run) sources() map[string]thresholds.Source { return record.Sources(r.reg.Totals()) }
 
 // serveMetrics exposes the harness's own live figures for Prometheus.
 func (r *run) serveMetrics(addr string) (func(), error) {

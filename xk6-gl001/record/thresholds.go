@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
 
@@ -89,4 +90,13 @@ func ThresholdTypes() map[string]thresholds.MetricType {
 		types[m.Name] = thresholds.MetricType(m.Type.String())
 	}
 	return types
+}
+
+// Sources are a run's metric totals as the thresholds read them.
+func Sources(sinks map[string]*metrics.Sink) map[string]thresholds.Source {
+	src := make(map[string]thresholds.Source, len(sinks))
+	for name, s := range sinks {
+		src[name] = thresholds.SourceFunc(func(a thresholds.Aggregation) (float64, bool) { return s.Aggregate(a.String()) })
+	}
+	return src
 }
