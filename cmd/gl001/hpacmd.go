@@ -78,23 +78,22 @@ that does not decode, a folder that is not a run or has no replicas sampled).`,
 			if err != nil {
 				return badInput(err)
 			}
-			var series hpa.Series
-			var notes []string
+			var r hpa.Replay
 			if seriesFile != "" {
-				if series, err = hpa.LoadSeries(seriesFile); err != nil {
+				series, err := hpa.LoadSeries(seriesFile)
+				if err != nil {
 					return badInput(fmt.Errorf("--series: %w", err))
 				}
+				r = hpa.Run(spec, series)
 			} else {
 				run, err := runlog.Load(args[0])
 				if err != nil {
 					return badInput(err)
 				}
-				if series, notes, err = hpareplay.Series(run); err != nil {
+				if r, err = hpareplay.Replay(run, spec); err != nil {
 					return badInput(fmt.Errorf("%s: %w", args[0], err))
 				}
 			}
-			r := hpa.Run(spec, series)
-			r.Notes = append(notes, r.Notes...)
 			if plotFile != "" {
 				fig, err := plots.HPA(r)
 				if err != nil {

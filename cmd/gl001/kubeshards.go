@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"slices"
@@ -174,7 +175,7 @@ func kubeShardsRun(cmd *cobra.Command, s streams, k *kubeShardFlags, o engine.Op
 var errScenarioMismatch = errors.New("the shards ran another scenario")
 
 // writeShardsSummary prints the Job's end and each shard's outcome.
-func writeShardsSummary(w interface{ Write([]byte) (int, error) }, out kubeshards.Outcome) {
+func writeShardsSummary(w io.Writer, out kubeshards.Outcome) {
 	state := out.JobResult
 	if out.Stopped != "" {
 		state = "stopped: " + out.Stopped

@@ -185,3 +185,15 @@ func wholeGapOf(s *record.Sample, sampler string) (record.Gap, bool) {
 	}
 	return record.Gap{}, false
 }
+
+// Replay replays the run through spec: its Series, with the series' notes
+// before the model's.
+func Replay(run *runlog.Run, spec hpa.Spec) (hpa.Replay, error) {
+	s, notes, err := Series(run)
+	if err != nil {
+		return hpa.Replay{}, err
+	}
+	r := hpa.Run(spec, s)
+	r.Notes = append(notes, r.Notes...)
+	return r, nil
+}

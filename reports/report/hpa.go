@@ -42,15 +42,13 @@ func replayHPA(run *runlog.Run, spec *hpa.Spec) HPAReplay {
 		spec = &s
 	}
 	out := HPAReplay{HPA: spec.Name, Notes: []string{}, Trajectory: []hpa.Row{}}
-	series, notes, err := hpareplay.Series(run)
+	r, err := hpareplay.Replay(run, *spec)
 	if err != nil {
 		out.Why = strings.TrimPrefix(err.Error(), hpareplay.ErrNoReplay.Error()+": ")
 		return out
 	}
-	r := hpa.Run(*spec, series)
-	r.Notes = append(notes, r.Notes...)
 	out.Replayed, out.Notes, out.Trajectory, out.replay = true, r.Notes, r.Trajectory, r
-	out.StartReplicas = series.StartReplicas
+	out.StartReplicas = r.StartReplicas
 	for _, row := range r.Trajectory {
 		out.ModelledMax = max(out.ModelledMax, row.Replicas)
 		out.AtMaxReplicas = out.AtMaxReplicas || row.Replicas == spec.MaxReplicas && row.Desired > spec.MaxReplicas
