@@ -55,8 +55,9 @@ const (
 
 // Processor is the Kafka consumer one orchestrator replica runs: it joins
 // consumer group Group on Topic, hands each message to Handle on at most
-// Workers goroutines, publishes an api.Ack for it on AckTopic and, only
-// after the ack is written, lets its offset be committed.
+// Workers goroutines, publishes an api.Ack for it on AckTopic (after
+// AckDelay, if set) and, only after the ack is written, lets its offset be
+// committed.
 //
 // Delivery is at least once. Offsets are committed in order per partition
 // (never past a message still in flight), periodically and on shutdown. A
@@ -83,6 +84,19 @@ type Processor struct {
 	// shutdown runs out; Handle must then return promptly, since Run waits
 	// for it.
 	Handle func(ctx context.Context, value []byte) (eventID string, err error)
+	// AckDelay, if set, returns the round trip m's origin adds before its
+	// ack is written (a region's distance to the bus, e.g. 220 ms for
+	// "apac"); nil or a result <= 0 means none. Handle runs at once and the
+	// worker does not wait out the delay, since a network round trip does
+	// not occupy a consumer thread: the ack is written, and the offset
+	// marked done (commits stay in order), after the delay on a goroutine
+	// of its own, which Run waits for at shutdown as it waits for workers.
+	// The drain's end cuts such a wait short and the message is abandoned.
+	// So acks waiting out a delay are not bounded by Workers; their offsets
+	// stay uncommitted (and count toward Lag) until they are written. The
+	// ack's ProcessedAt is when Handle returned, before the delay.
+	// AckDelay runs on the workers, concurrently, and must be quick.
+	AckDelay func(m kafka.Message) time.Duration
 	// Logger receives warnings and errors; nil means slog.Default().
 	Logger *slog.Logger
 
@@ -90,7 +104,8 @@ type Processor struct {
 	// DefaultCommitInterval.
 	CommitInterval time.Duration
 	// DrainTimeout bounds how long, after Run's ctx is cancelled, in-flight
-	// handlers and their ack writes may take; 0 means DefaultDrainTimeout.
+	// handlers and their ack writes (AckDelay included) may take; 0 means
+	// DefaultDrainTimeout.
 	DrainTimeout time.Duration
 
 	started  atomic.Bool
@@ -113,15 +128,16 @@ type ProcessorStats struct {
 	Committed      int64 // messages whose offsets are committed
 	CommitFailures int64 // commit attempts that failed (retried at the next interval)
 
-	InFlight   int64 // gauge: handlers running now
+	InFlight   int64 // gauge: messages a worker holds now: its handler running or, without AckDelay, its ack being written
+	Delayed    int64 // gauge: acks waiting out AckDelay now, or being written after it; InFlight+Delayed are the messages handed out and not finished
 	QueueDepth int64 // gauge: messages fetched (into kafka-go's prefetch queue or ours) and not yet handed to a handler; boiler_calculation_queue_depth
 	Lag        int64 // gauge: messages on the broker this replica has not finished, over the partitions it reads
 	Rebalances int64 // consumer-group generations joined, plus partition-leader moves (kafka-go's count)
 }
 
 type processorCounters struct {
-	fetched, redelivered, processed, errors, ackFailures, abandoned atomic.Int64
-	committed, commitFailures, inFlight, queued, rebalances         atomic.Int64
+	fetched, redelivered, processed, errors, ackFailures, abandoned  atomic.Int64
+	committed, commitFailures, inFlight, delayed, queued, rebalances atomic.Int64
 }
 
 // Stats returns the current counters. It is safe to call at any time.
@@ -144,6 +160,7 @@ func (p *Processor) Stats() ProcessorStats {
 		Committed:      c.committed.Load(),
 		CommitFailures: c.commitFailures.Load(),
 		InFlight:       c.inFlight.Load(),
+		Delayed:        c.delayed.Load(),
 		QueueDepth:     c.queued.Load() + prefetched,
 		Rebalances:     c.rebalances.Load(),
 	}
@@ -219,12 +236,12 @@ func (p *Processor) validate() (settings, error) {
 }
 
 // Run consumes until ctx is cancelled, then stops fetching, lets in-flight
-// handlers finish and write their acks (for up to DrainTimeout), commits
-// what is done, leaves the group and returns nil. Stopping takes at most
-// DrainTimeout plus twice leaveTimeout (2 s), even while the group waits
-// for a member that died without leaving. It returns an error only
-// for a bad configuration or if the reader fails for good. Run may be
-// called once per Processor.
+// handlers finish and write their acks, delayed ones included (for up to
+// DrainTimeout), commits what is done, leaves the group and returns nil.
+// Stopping takes at most DrainTimeout plus twice leaveTimeout (2 s), even
+// while the group waits for a member that died without leaving. It returns
+// an error only for a bad configuration or if the reader fails for good.
+// Run may be called once per Processor.
 func (p *Processor) Run(ctx context.Context) error {
 	s, err := p.validate()
 	if err != nil {
@@ -249,12 +266,12 @@ func (p *Processor) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	jobs := make(chan kafka.Message, s.workers)
-	var workers sync.WaitGroup
+	var workers, delayedAcks sync.WaitGroup
 	for range s.workers {
 		workers.Go(func() {
 			for m := range jobs {
 				p.counters.queued.Add(-1)
-				p.work(ctx, workCtx, writer, s.replica, log, m)
+				p.work(ctx, workCtx, &delayedAcks, writer, s.replica, log, m)
 			}
 		})
 	}
@@ -276,12 +293,13 @@ func (p *Processor) Run(ctx context.Context) error {
 
 	runErr := p.fetch(ctx, reader, jobs, log)
 
-	// Shutdown, in order: no more jobs; in-flight handlers finish or the
-	// drain runs out; the periodic committer stops; a last commit; leave
-	// the group; flush the ack writer.
+	// Shutdown, in order: no more jobs; in-flight handlers and delayed
+	// acks finish or the drain runs out; the periodic committer stops; a
+	// last commit; leave the group; flush the ack writer.
 	close(jobs)
 	drain := time.AfterFunc(s.drainTimeout, cancelWork)
 	workers.Wait()
+	delayedAcks.Wait() // after workers.Wait: no worker starts one any more
 	drain.Stop()
 	cancelWork()
 	stopCommitter()
@@ -395,10 +413,11 @@ func (p *Processor) fetch(ctx context.Context, reader *kafka.Reader, jobs chan<-
 	}
 }
 
-// work handles one message: Handle, then the ack, then marks it done.
+// work handles one message: Handle, then the ack (at once, or after
+// AckDelay on a goroutine tracked by delayedAcks), then marks it done.
 // stop is Run's ctx: once it ends, queued messages are left for the next
 // owner of the partition. workCtx ends when the drain runs out.
-func (p *Processor) work(stop, workCtx context.Context, writer *kafka.Writer, replica string, log *slog.Logger, m kafka.Message) {
+func (p *Processor) work(stop, workCtx context.Context, delayedAcks *sync.WaitGroup, writer *kafka.Writer, replica string, log *slog.Logger, m kafka.Message) {
 	if stop.Err() != nil {
 		p.counters.abandoned.Add(1)
 		return
@@ -417,14 +436,44 @@ func (p *Processor) work(stop, workCtx context.Context, writer *kafka.Writer, re
 		ack.Status = api.AckError
 		ack.Error = herr.Error()
 	}
+	if p.AckDelay != nil {
+		if d := p.AckDelay(m); d > 0 {
+			p.delayAck(workCtx, delayedAcks, d, writer, log, m, ack)
+			return
+		}
+	}
+	p.writeAck(workCtx, writer, log, m, ack)
+}
+
+// delayAck writes ack for m after d on a goroutine of its own, tracked by
+// delayedAcks, so the worker is free for its next message meanwhile. It is
+// apart from work so that only this path pays for the closure (m would
+// otherwise move to the heap on every message).
+func (p *Processor) delayAck(workCtx context.Context, delayedAcks *sync.WaitGroup, d time.Duration, writer *kafka.Writer, log *slog.Logger, m kafka.Message, ack api.Ack) {
+	p.counters.delayed.Add(1)
+	delayedAcks.Go(func() {
+		defer p.counters.delayed.Add(-1)
+		if !kafkabus.Sleep(workCtx, d) {
+			// The drain ran out while the ack waited: never written.
+			p.counters.abandoned.Add(1)
+			return
+		}
+		p.writeAck(workCtx, writer, log, m, ack)
+	})
+}
+
+// writeAck writes ack for m, retrying until it is written or workCtx ends
+// (then m is abandoned), and then marks m done so its offset can be
+// committed.
+func (p *Processor) writeAck(workCtx context.Context, writer *kafka.Writer, log *slog.Logger, m kafka.Message, ack api.Ack) {
 	body, err := json.Marshal(ack)
 	if err != nil {
 		// api.Ack has only strings and a time; this cannot fail.
 		panic(fmt.Sprintf("marshal ack: %v", err))
 	}
 	msg := kafka.Message{Value: body}
-	if eventID != "" {
-		msg.Key = []byte(eventID)
+	if ack.EventID != "" {
+		msg.Key = []byte(ack.EventID)
 	}
 	for attempt := 1; ; attempt++ {
 		err := writer.WriteMessages(workCtx, msg)
@@ -436,14 +485,14 @@ func (p *Processor) work(stop, workCtx context.Context, writer *kafka.Writer, re
 			p.counters.abandoned.Add(1)
 			return
 		}
-		log.Warn("write ack failed; retrying", "event_id", eventID, "attempt", attempt, "err", err)
+		log.Warn("write ack failed; retrying", "event_id", ack.EventID, "attempt", attempt, "err", err)
 		if !kafkabus.Sleep(workCtx, kafkabus.RetryDelay(attempt, kafkabus.RetryMin, kafkabus.RetryMax)) {
 			p.counters.abandoned.Add(1)
 			return
 		}
 	}
 	p.counters.processed.Add(1)
-	if herr != nil {
+	if ack.Status == api.AckError {
 		p.counters.errors.Add(1)
 	}
 	p.mu.Lock()
