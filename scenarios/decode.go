@@ -12,6 +12,7 @@ import (
 
 	"github.com/greenlang/gl001/deploy/capacity"
 	"github.com/greenlang/gl001/scenarios/jsonerr"
+	"github.com/greenlang/gl001/simulator/region"
 )
 
 // MaxInputBytes is the largest scenario file Decode reads, in bytes. A
@@ -145,6 +146,25 @@ var fields = []field{
 	{name: "seed", integer: true, want: "a whole number from 0 to " + strconv.FormatUint(math.MaxUint64, 10),
 		target: func(s *Scenario) any { return &s.Seed }},
 	{name: "scenarios", want: "a JSON object of k6 scenarios by name", decodeAll: decodeK6Scenarios},
+	{name: "regions", want: regionsWant, decodeAll: decodeRegions},
+}
+
+const regionsWant = `a list of regions, e.g. [{"name": "us-east", "plants": "1-5", "round_trip_ms": 0}]`
+
+// decodeRegions decodes the regions field strictly (unknown members of a
+// region are errors); Validate checks the values against plants.
+func decodeRegions(s *Scenario, value json.RawMessage) []error {
+	if string(value) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(value))
+	dec.DisallowUnknownFields()
+	var l region.Layout
+	if err := dec.Decode(&l); err != nil {
+		return []error{fmt.Errorf("regions: %v; want %s", err, regionsWant)}
+	}
+	s.Regions = l
+	return nil
 }
 
 func rangeWant(lo, hi int) string { return fmt.Sprintf("a whole number from %d to %d", lo, hi) }

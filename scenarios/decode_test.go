@@ -13,7 +13,7 @@ import (
 )
 
 const knownFields = "test_name, duration_minutes, plants, sub_agents, heat_optimization_requests_per_minute, " +
-	"agent_coordination_events_per_second, ramp_up_minutes, thresholds, replicas, partitions, seed, scenarios"
+	"agent_coordination_events_per_second, ramp_up_minutes, thresholds, replicas, partitions, seed, scenarios, regions"
 
 // with returns the guide's scenario file with the given members replaced
 // (or added, or with a nil value removed), as JSON.

@@ -14,7 +14,7 @@ import (
 
 // ReservedTags are the tag keys gl001 sets on its samples itself (the
 // engine's record.Tags); a scenario's tags may not set them.
-var ReservedTags = []string{"cause", "expected_response", "replica", "scenario", "status"}
+var ReservedTags = []string{"cause", "expected_response", "region", "replica", "scenario", "status"}
 
 // k6NameRule is k6's rule for scenario names.
 var k6NameRule = regexp.MustCompile(`^[0-9a-zA-Z_-]+$`)

@@ -89,7 +89,7 @@ func TestDecodeK6ScenariosErrors(t *testing.T) {
 				`scenarios.optimize.timeUnit: "0s", want a k6 duration such as "30s", "1m30s" or "500ms" (> 0)`,
 				`scenarios.optimize.startTime: "-1s", want a k6 duration such as "30s", "1m30s" or "500ms" (≥ 0)`,
 				`scenarios.optimize.maxVUs: 2, want at least preAllocatedVUs (5)`,
-				`scenarios.optimize.tags.status: gl001 sets the "status" tag itself, want another name (not cause, expected_response, replica, scenario, status)`,
+				`scenarios.optimize.tags.status: gl001 sets the "status" tag itself, want another name (not cause, expected_response, region, replica, scenario, status)`,
 			}},
 		{"empty", `{}`, []string{"scenarios: an empty object, want at least one k6 scenario (or leave scenarios out for the planned optimize and coordinate)"}},
 		{"not an object", `[]`, []string{"scenarios: got an array, want a JSON object of k6 scenarios by name, as k6's options.scenarios"}},

@@ -18,6 +18,7 @@
 //	partitions                             whole number, 1 to 1000, default 12 (agent.coordination partitions)
 //	seed                                   whole number, 0 to 2^64-1, default 1
 //	scenarios                              k6 scenarios, a JSON object as k6's options.scenarios (below)
+//	regions                                the plants' regions, a list of {"name", "plants", "round_trip_ms"} (package region)
 //
 // scenarios, when given, replaces the Plan: the engine runs exactly these
 // k6 scenarios (Executors), any number of them, under their own names.
@@ -61,6 +62,7 @@ import (
 	"time"
 
 	"github.com/greenlang/gl001/deploy/capacity"
+	"github.com/greenlang/gl001/simulator/region"
 	"github.com/greenlang/gl001/xk6-gl001/executor"
 )
 
@@ -119,6 +121,9 @@ type Scenario struct {
 	// Scenarios are k6 scenarios (options.scenarios) by name; when set
 	// they replace the Plan (see Executors). nil when the file has none.
 	Scenarios map[string]executor.Config `json:"scenarios,omitempty"`
+	// Regions split the plants between the guide's regions (see package
+	// region); nil when the run has none. gl001 run --regions sets it.
+	Regions region.Layout `json:"regions,omitempty"`
 }
 
 // NewScenario returns a Scenario with the optional fields at their

@@ -97,6 +97,11 @@ func (s Scenario) problems() []problem {
 		add(fmt.Errorf("partitions (%d) must be from %d to %d", s.Partitions, MinPartitions, MaxPartitions), "partitions")
 	}
 	checkK6Scenarios(add, s.Scenarios)
+	if s.Regions != nil && s.Plants >= capacity.MinPlants {
+		if err := s.Regions.Validate(s.Plants, "regions"); err != nil {
+			add(err, "regions", "plants")
+		}
+	}
 	return ps
 }
 

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,9 @@ type frontDoor struct {
 	brokers    []string   // the Kafka the stand-in uses
 	token      string     // bearer token of the load-test endpoint; "" turns it off
 	loadTester LoadTester // nil: the endpoint answers 501
+	// roundTrips are the regions' round trips (Options.Regions); nil
+	// without regions.
+	roundTrips map[string]time.Duration
 }
 
 // deployment is what the front door needs of the replicas: the
@@ -63,8 +67,43 @@ func (f *frontDoor) handler() http.Handler {
 	mux.HandleFunc("GET "+p.Prometheus, f.prometheus)
 	mux.HandleFunc("POST "+p.LoadTest, f.startLoadTest)
 	mux.HandleFunc("GET "+p.LoadTestReport, f.loadTestReport)
-	mux.Handle("/", f.sup.FrontDoor())
+	mux.Handle("/", f.regionDelay(f.sup.FrontDoor()))
 	return mux
+}
+
+// regionDelay holds each request that names its region (api.HeaderRegion)
+// for the region's round trip before next serves it, as the network
+// between a plant's region and the front door would; the wait ends early
+// when the client gives up. Without regions the header is ignored, as a
+// real orchestrator ignores it; a region the stand-in was not given is
+// answered 400, naming the ones it was.
+func (f *frontDoor) regionDelay(next http.Handler) http.Handler {
+	if f.roundTrips == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		name := req.Header.Get(api.HeaderRegion)
+		if name == "" {
+			next.ServeHTTP(w, req)
+			return
+		}
+		rtt, ok := f.roundTrips[name]
+		if !ok {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("%s %q: this stand-in has regions %s",
+				api.HeaderRegion, name, strings.Join(slices.Sorted(maps.Keys(f.roundTrips)), ", "))})
+			return
+		}
+		if rtt > 0 {
+			t := time.NewTimer(rtt)
+			select {
+			case <-t.C:
+			case <-req.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		next.ServeHTTP(w, req)
+	})
 }
 
 // fanOut GETs path from every live replica at once and decodes each

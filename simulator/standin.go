@@ -29,6 +29,7 @@ import (
 	"github.com/greenlang/gl001/simulator/cgroup"
 	"github.com/greenlang/gl001/simulator/dbpool"
 	"github.com/greenlang/gl001/simulator/orchestrator"
+	"github.com/greenlang/gl001/simulator/region"
 	"github.com/greenlang/gl001/simulator/supervisor"
 )
 
@@ -54,6 +55,12 @@ type Options struct {
 	// Profile is the names the stand-in answers to: topics, group, paths
 	// and metrics; the guide's when its Name is empty.
 	Profile api.Profile
+
+	// Regions, when set, are the plants' regions: a request or event that
+	// names its region (api.HeaderRegion) gets the region's round trip
+	// added, at the front door before a replica serves it and on the bus
+	// before its ack. Only the names and round trips are read.
+	Regions region.Layout
 
 	// CPULimitMillicores and MemoryLimitMiB are each replica's limits,
 	// enforced on its process by a cgroup as the kubelet enforces a pod's
@@ -288,6 +295,7 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 		CPULimitMillicores: s.limits.CPULimitMillicores,
 		MemoryLimitMiB:     s.limits.MemoryLimitMiB,
 		LimitSource:        s.limits.LimitSource,
+		RegionRoundTrips:   o.Regions.RoundTrips(),
 	}}
 	// The supervisor's context is its whole life, not the start-up's:
 	// replicas live until Stop; ctx bounds only the wait for them.
@@ -325,6 +333,9 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	s.apiURL = "http://" + ln.Addr().String()
 	fd := &frontDoor{sup: s.sup, prediction: pred, limits: s.limits, client: &http.Client{Timeout: 5 * time.Second}, paths: o.Profile.Paths,
 		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester}
+	if o.Regions != nil {
+		fd.roundTrips = o.Regions.RoundTrips()
+	}
 	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.serveDone)
@@ -374,8 +385,21 @@ func (s *StandIn) Ready() api.ReadyLine {
 		API: s.apiURL, Brokers: s.brokers, Embedded: s.embedded != nil,
 		Topic: s.opts.Profile.Topic, AckTopic: s.opts.Profile.AckTopic, Group: s.opts.Profile.Group,
 		Workers: s.opts.Workers, DBPoolSize: s.opts.DBPoolSize,
-		Replicas: s.sup.Replicas(), Limits: s.limits,
+		Replicas: s.sup.Replicas(), Limits: s.limits, RegionRoundTripsMS: roundTripsMS(s.opts.Regions),
 	}
+}
+
+// roundTripsMS are the regions' round trips as the ready line gives them;
+// nil without regions.
+func roundTripsMS(l region.Layout) map[string]float64 {
+	if l == nil {
+		return nil
+	}
+	m := make(map[string]float64, len(l))
+	for _, r := range l {
+		m[r.Name] = r.RoundTripMS
+	}
+	return m
 }
 
 // Limits are every replica's CPU and memory limits and where they come

@@ -98,6 +98,9 @@ func kubeShardsRun(cmd *cobra.Command, s streams, k *kubeShardFlags, o engine.Op
 	if f.Changed("namespace") {
 		args = append(args, "--namespace="+kubeOpts.Namespace)
 	}
+	if f.Changed("regions") { // a file here is not in the pods: hand on its JSON
+		args = append(args, "--regions="+o.Scenario.Regions.JSON())
+	}
 	args = append(args, "--kube") // shard 0 samples the orchestrator from inside the cluster
 	ns := kubeOpts.Namespace
 	if ns == "" {

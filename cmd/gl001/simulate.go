@@ -16,6 +16,7 @@ import (
 	"github.com/greenlang/gl001/simulator"
 	"github.com/greenlang/gl001/simulator/api"
 	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/simulator/region"
 	"github.com/greenlang/gl001/simulator/selftest"
 )
 
@@ -35,6 +36,7 @@ func newSimulateCmd(s streams) *cobra.Command {
 		exampleRequest bool
 		resultsDir     string
 		profile        string
+		regions        string
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate [flags]",
@@ -70,6 +72,7 @@ answers the latest report.`,
 		Example: `  gl001 simulate
   gl001 simulate --plants 20 --agents 99 --replicas 3 --listen 127.0.0.1:9000
   gl001 simulate --replicas 1 --replica-cpu-limit 100m --replica-memory-limit 256Mi
+  gl001 simulate --regions us-east,eu-west=80ms,apac=230ms
   gl001 simulate --example-request | curl -s -d @- http://127.0.0.1:8000/api/v1/optimize`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
@@ -86,6 +89,11 @@ answers the latest report.`,
 				return badInput(fmt.Errorf("--profile: %w", err))
 			}
 			o.Plants, o.Agents, o.Replicas = plants.value, agents.value, replicas.value
+			if cmd.Flags().Changed("regions") {
+				if o.Regions, err = region.Parse(regions, plants.value, "--regions"); err != nil {
+					return badInput(err)
+				}
+			}
 			o.Partitions, o.Workers = partitions.value, workers.value
 			o.DBPoolSize, o.DBPoolOverflow = poolSize.value, poolOverflow.value
 			o.CPULimitMillicores, o.MemoryLimitMiB = limits.cpu.millicores, limits.memory.mib
@@ -139,12 +147,16 @@ answers the latest report.`,
 	fl.DurationVar(&o.DBPoolTimeout, "db-pool-timeout", 30*time.Second, "DB_POOL_TIMEOUT: longest wait for a pooled connection")
 	fl.DurationVar(&o.DBQueryTime, "db-query-time", 2*time.Millisecond, "service time of one database query")
 	fl.Uint64Var(&seed, "seed", 1, "seed of the simulated fleet")
+	fl.StringVar(&regions, "regions", "", regionsUsage+"; a request or event naming its region (header "+api.HeaderRegion+") gets the region's round trip added at the front door and before its ack")
 	fl.StringVar(&o.APIToken, "api-token", "", "bearer token that POST /api/v1/test/load-test requires (or GL001_API_TOKEN); empty: that endpoint is off")
 	fl.StringVar(&resultsDir, "results", "results", "folder where load tests started through the API write their results")
 	fl.BoolVar(&exampleRequest, "example-request", false, "print one optimization request from the fleet model and exit")
 	fl.StringVar(&profile, "profile", "guide", `the names the stand-in answers to (topics, group, API paths, metric names): "guide", "greenlang" (the public implementation's), or a JSON profile file whose fields replace the guide's`)
 	return cmd
 }
+
+// regionsUsage is the --regions flag's usage, up to what it does.
+const regionsUsage = `the plants' regions, as the guide's "Multi-Region Deployment": names, e.g. us-east,eu-west,apac (the plants split in equal blocks in order: 1-5, 6-10, 11-15 of 15), each with its round trip as name=DURATION (default us-east 0s, eu-west 70ms, apac 210ms), or a regions file ({"regions": [{"name", "plants", "round_trip_ms"}]})`
 
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {

@@ -89,6 +89,7 @@ func Evaluate(run *runlog.Run, opts Options) Report {
 		RightSizing:           rightSize(o, pred, info.StandIn, run.Meta.ReplicaLimits),
 		Schedule:              schedule(run),
 		HPA:                   replayHPA(run, opts.HPA),
+		Regions:               regionRows(run),
 		Gaps:                  o.gaps,
 		FigureGaps:            o.figureGaps,
 	}
@@ -315,6 +316,8 @@ func (r Report) judge() (Verdict, []Reason) {
 		fails = append(fails, fmt.Sprintf("threshold %s %s failed (%s)", t.Metric, t.Expression, t.observedText()))
 	}
 	warns = append(warns, r.SourceWarnings...)
+	regionFails, regionWarns := r.regionReasons()
+	fails, warns = append(fails, regionFails...), append(warns, regionWarns...)
 	for _, t := range r.Thresholds {
 		if t.NoData {
 			warns = append(warns, fmt.Sprintf("threshold %s %s saw no data: no sample matched, so it is not verified", t.Metric, t.Expression))

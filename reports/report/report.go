@@ -200,6 +200,9 @@ type Report struct {
 	RightSizing []Sizing `json:"right_sizing"`
 	// HPA is the guide's HPA (or Options.HPA) replayed over the run's load.
 	HPA HPAReplay `json:"hpa_replay"`
+	// Regions break the run down by region, for a run with regions;
+	// empty otherwise.
+	Regions []RegionRow `json:"regions"`
 	// Thresholds are the k6 thresholds' results, sorted by metric.
 	Thresholds []ThresholdResult `json:"thresholds"`
 	// ThresholdsError is set when the run's thresholds could not be built

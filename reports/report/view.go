@@ -84,6 +84,9 @@ func (r Report) build(figs []plots.Figure) document {
 			r.detailsSection(),
 		},
 	}
+	if s := r.regionsSection(); s != nil { // after the triggers, which are fleet-wide
+		doc.Sections = slices.Insert(doc.Sections, 3, *s)
+	}
 	if len(r.SourceNotes)+len(r.SourceWarnings) > 0 {
 		doc.Sections = slices.Insert(doc.Sections, 1, r.sourceSection())
 	}

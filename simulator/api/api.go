@@ -47,6 +47,13 @@ const (
 	ConsumerGroup     = "gl-001-orchestrator"
 )
 
+// HeaderRegion names the region a request or event comes from, when the
+// run has regions: an HTTP request header on optimization requests and a
+// Kafka message header on coordination events. The value is the region's
+// name (package region). A target that does not know it ignores it; the
+// stand-in adds the region's round trip.
+const HeaderRegion = "X-GL001-Region"
+
 // OptimizeRequest is the body of POST /api/v1/optimize: the public
 // implementation's execute() input, extended for multi-plant dispatch.
 type OptimizeRequest struct {

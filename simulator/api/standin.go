@@ -22,6 +22,9 @@ type ReadyLine struct {
 	// are enforced (limit_source), so a parent reading this line knows
 	// what the replicas' percentages are of.
 	Limits ReplicaLimits `json:"limits"`
+	// RegionRoundTripsMS are the round trips the stand-in adds, by
+	// region, in milliseconds, when it was given regions; absent without.
+	RegionRoundTripsMS map[string]float64 `json:"region_round_trips_ms,omitempty"`
 }
 
 // Replica is a snapshot of one stand-in replica process, as the ready line

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/segmentio/kafka-go"
 
 	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/deploy/procfs"
@@ -67,6 +68,12 @@ type Config struct {
 	// compliance check applies: at or below 90 % PASS, to 100 % WARNING,
 	// above FAIL.
 	CO2LimitKgPerMWh float64 `json:"co2_limit_kg_per_mwh"`
+
+	// RegionRoundTrips are the regions' round trips, by name: an event
+	// whose api.HeaderRegion names one is acked that much later, as the
+	// bus between the region and the orchestrator would delay it (see
+	// bus.Processor.AckDelay). Nil, or a region not in it: no delay.
+	RegionRoundTrips map[string]time.Duration `json:"region_round_trips,omitempty"`
 }
 
 // Defaults fills the zero fields of c with the stand-in's defaults.
@@ -151,6 +158,16 @@ func New(cfg Config, log *slog.Logger) (*Replica, error) {
 		// well inside the supervisor's 5 s grace, as a pod inside its
 		// terminationGracePeriod.
 		DrainTimeout: 2 * time.Second,
+	}
+	if rtts := cfg.RegionRoundTrips; len(rtts) > 0 {
+		r.proc.AckDelay = func(m kafka.Message) time.Duration {
+			for _, h := range m.Headers {
+				if h.Key == api.HeaderRegion {
+					return rtts[string(h.Value)]
+				}
+			}
+			return 0
+		}
 	}
 	r.m = newMetrics(cfg.ID, cfg.Metrics,
 		func() float64 { return float64(cfg.Pool.Size) },

@@ -40,6 +40,7 @@ type Result struct {
 	HeatOptimization time.Duration
 	Status           int    // HTTP status, 0 for coordination or no answer
 	Replica          string // the replica that served, when known
+	Region           string // the region the request or event came from; "" without regions
 	Error            string // why it failed, when !OK
 	// TimedOut is set when the call failed for want of an answer in time:
 	// the request timeout passed, or no ack came within AckTimeout.
@@ -57,6 +58,9 @@ type Optimizer struct {
 	Fleet *fleet.Fleet
 	// Token, when set, is sent as a bearer token.
 	Token string
+	// Region, when set, is the region Fleet's plants are in: sent in
+	// api.HeaderRegion and returned in every Result.
+	Region string
 	// Clock maps real time to the fleet model's time; the model's day
 	// advances with the run. Nil: real time.
 	Clock func(time.Time) time.Time
@@ -128,6 +132,16 @@ func (o *Optimizer) Optimize(ctx context.Context) Result {
 	if o.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+o.Token)
 	}
+	if o.Region != "" {
+		req.Header.Set(api.HeaderRegion, o.Region)
+	}
+	r := o.send(req)
+	r.Region = o.Region
+	return r
+}
+
+// send does one request and reads its answer.
+func (o *Optimizer) send(req *http.Request) Result {
 	start := time.Now()
 	resp, err := o.HTTP.Do(req)
 	if err != nil {
@@ -160,6 +174,70 @@ func (o *Optimizer) Optimize(ctx context.Context) Result {
 	}
 	r.OK = true
 	return r
+}
+
+// Regional sends each optimization request for one region's plants, the
+// regions taking turns in proportion to their plants, so every plant is
+// in as many requests as every other. Safe for concurrent use.
+type Regional struct {
+	parts []*Optimizer
+	turns []int // indices into parts, one cycle of the weighted turns
+	next  atomic.Uint64
+}
+
+// NewRegional takes turns over parts, each of which has its Region and
+// its region's Fleet set; weights are the regions' plants (> 0).
+func NewRegional(parts []*Optimizer, weights []int) *Regional {
+	return &Regional{parts: parts, turns: Turns(weights)}
+}
+
+// Optimize sends the next region's request and waits for its answer.
+func (r *Regional) Optimize(ctx context.Context) Result {
+	i := (r.next.Add(1) - 1) % uint64(len(r.turns))
+	return r.parts[r.turns[i]].Optimize(ctx)
+}
+
+// Turns is one cycle of smooth weighted round-robin over weights (as
+// nginx's upstream balancer): index i appears weights[i]/g times in a
+// cycle of sum/g turns, g their greatest common divisor, spread as evenly
+// as can be. Weights ≤ 0 never get a turn.
+func Turns(weights []int) []int {
+	g := 0
+	for _, w := range weights {
+		if w > 0 {
+			g = gcd(g, w)
+		}
+	}
+	if g == 0 {
+		return nil
+	}
+	total := 0
+	w := make([]int, len(weights))
+	for i, v := range weights {
+		w[i] = max(v, 0) / g
+		total += w[i]
+	}
+	cur := make([]int, len(w))
+	turns := make([]int, 0, total)
+	for range total {
+		best := -1
+		for i := range w {
+			cur[i] += w[i]
+			if w[i] > 0 && (best < 0 || cur[i] > cur[best]) {
+				best = i
+			}
+		}
+		cur[best] -= total
+		turns = append(turns, best)
+	}
+	return turns
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // maxAnswerBytes bounds an answer read into memory.
@@ -306,6 +384,10 @@ type Coordinator struct {
 	Fleet       *fleet.Fleet
 	PublishOnly bool
 	AckTimeout  time.Duration
+	// Regions maps a plant id to its region, when the run has regions:
+	// each event carries its plant's region in a Kafka header
+	// (api.HeaderRegion) and its Result says it. Nil: no regions.
+	Regions map[string]string
 }
 
 // Coordinate publishes the next event of the fleet's agent in turn, keyed
@@ -327,8 +409,20 @@ func (c *Coordinator) Send(ctx context.Context, ev api.CoordinationEvent, ackTim
 	if err != nil {
 		return Result{Error: "encode event: " + err.Error()}
 	}
+	msg := kafka.Message{Key: []byte(ev.PlantID), Value: value}
+	reg := c.Regions[ev.PlantID]
+	if reg != "" {
+		msg.Headers = []kafka.Header{{Key: api.HeaderRegion, Value: []byte(reg)}}
+	}
+	r := c.publish(ctx, msg, ev.EventID, ackTimeout)
+	r.Region = reg
+	return r
+}
+
+// publish writes msg and, unless PublishOnly, waits for eventID's ack.
+func (c *Coordinator) publish(ctx context.Context, msg kafka.Message, eventID string, ackTimeout time.Duration) Result {
 	start := time.Now()
-	err = c.Writer.WriteMessages(ctx, kafka.Message{Key: []byte(ev.PlantID), Value: value})
+	err := c.Writer.WriteMessages(ctx, msg)
 	pub := time.Since(start)
 	if err != nil {
 		return Result{Service: pub, Publish: pub, Error: "publish: " + shortError(err)}
@@ -338,7 +432,7 @@ func (c *Coordinator) Send(ctx context.Context, ev api.CoordinationEvent, ackTim
 	}
 	wctx, cancel := context.WithTimeout(ctx, ackTimeout)
 	defer cancel()
-	ack, err := c.Acks.Wait(wctx, ev.EventID)
+	ack, err := c.Acks.Wait(wctx, eventID)
 	r := Result{Service: time.Since(start), Publish: pub, Replica: ack.Replica, Published: true}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:

@@ -175,6 +175,9 @@ type run struct {
 	// by key, shared by all its samples so that tagging allocates nothing.
 	extra map[string][]metrics.Tag
 	rates map[string]*rateWindow // by executor; touched only by the interval loop
+	// owned are the plants (indices) this run plays: a shard's; nil for
+	// the whole fleet.
+	owned []int
 }
 
 // Run executes the load test. It returns an error wrapping ErrInput for
@@ -230,14 +233,16 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	}
 	var seg executor.Segment
 	var shard *record.Shard
+	var owned []int
 	if o.Segment != nil && !o.Segment.Full() {
 		seg = *o.Segment
+		owned = seg.Owned(f.Plants())
 		if f, shard, err = shardOf(f, seg, o); err != nil {
 			return out, err
 		}
 		o.NoSamplers = o.NoSamplers || !o.SamplerShard
 	}
-	r := &run{o: o, th: th, fails: map[string]*atomic.Int64{}, rates: map[string]*rateWindow{}, extra: map[string][]metrics.Tag{}}
+	r := &run{o: o, th: th, fails: map[string]*atomic.Int64{}, rates: map[string]*rateWindow{}, extra: map[string][]metrics.Tag{}, owned: owned}
 	var samplers *sampler.Set
 	if !o.NoSamplers {
 		var limits *api.ReplicaLimits

@@ -10,6 +10,7 @@ import (
 
 	"github.com/greenlang/gl001/deploy/kafkabus"
 	"github.com/greenlang/gl001/simulator/fleet"
+	"github.com/greenlang/gl001/simulator/region"
 	"github.com/greenlang/gl001/xk6-gl001/client"
 	"github.com/greenlang/gl001/xk6-gl001/executor"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
@@ -24,6 +25,7 @@ type tags struct {
 	scenario string // the k6 scenario's name
 	status   string // HTTP status, or ack / timeout / error
 	replica  string // the replica that answered, when it said
+	region   string // the region of the plant the request or event is from
 	cause    string // a dropped iteration's: no_vu or behind
 	expected string // expected_response: "true" or "false"; "" when not an answer
 	// extra are the scenario's own tags (its k6 tags), sorted by key: one
@@ -40,6 +42,8 @@ func (t tags) get(key string) string {
 		return t.status
 	case record.TagReplica:
 		return t.replica
+	case record.TagRegion:
+		return t.region
 	case record.TagCause:
 		return t.cause
 	case record.TagExpectedResponse:
@@ -97,7 +101,8 @@ func (s submetric) matches(t tags) bool {
 // key, as written, so that thresholds, intervals.ndjson and the report
 // find it under the key the user wrote (keys were validated with the
 // set), and what the report reads besides: each executor's schedule lag,
-// and the latency of the optimizations that succeeded.
+// the latency of the optimizations that succeeded and, with regions,
+// each region's latency and failures.
 func (r *run) declareSubmetrics() {
 	r.subs = map[string][]submetric{}
 	keys := r.th.Names()
@@ -105,6 +110,9 @@ func (r *run) declareSubmetrics() {
 		keys = append(keys, record.ScheduleLagKey(e.Name()))
 		if e.Config().Exec == execOptimize {
 			keys = append(keys, record.AnsweredKey)
+		}
+		for _, reg := range r.o.Scenario.Regions {
+			keys = append(keys, record.RegionKeys(e.Config().Exec, reg.Name)...)
 		}
 	}
 	for _, key := range keys {
@@ -162,18 +170,27 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 	kinds := map[string]func(name string, extra []metrics.Tag) executor.Iteration{}
 	if optVUs > 0 {
 		start := time.Now()
-		opt := &client.Optimizer{
-			URL: target + r.o.Profile.Paths.Optimize,
-			// As many idle connections as VUs, so a burst past some smaller
-			// cap does not dial new connections and close them after.
-			HTTP: client.NewHTTPClient(r.o.RequestTimeout, int(optVUs)),
-			// The fleet's simulated day starts at its DefaultStart and
-			// advances in real time, so demand moves during the run.
-			Fleet: f, Clock: func(now time.Time) time.Time { return fleet.DefaultStart.Add(now.Sub(start)) },
+		// As many idle connections as VUs, so a burst past some smaller
+		// cap does not dial new connections and close them after.
+		httpClient := client.NewHTTPClient(r.o.RequestTimeout, int(optVUs))
+		closers = append(closers, httpClient.CloseIdleConnections)
+		optimizer := func(part *fleet.Fleet, region string) *client.Optimizer {
+			return &client.Optimizer{URL: target + r.o.Profile.Paths.Optimize, HTTP: httpClient, Region: region,
+				// The fleet's simulated day starts at its DefaultStart and
+				// advances in real time, so demand moves during the run.
+				Fleet: part, Clock: func(now time.Time) time.Time { return fleet.DefaultStart.Add(now.Sub(start)) }}
 		}
-		closers = append(closers, opt.HTTP.CloseIdleConnections)
+		do := optimizer(f, "").Optimize
+		if layout := r.o.Scenario.Regions; layout != nil {
+			reg, err := regionalOptimizer(f, r.owned, layout, optimizer)
+			if err != nil {
+				closeAll()
+				return nil, func() {}, err
+			}
+			do = reg.Optimize
+		}
 		kinds[execOptimize] = func(name string, extra []metrics.Tag) executor.Iteration {
-			return r.optimizeIteration(opt, name, extra)
+			return r.optimizeIteration(do, name, extra)
 		}
 	}
 	if coordinate {
@@ -182,7 +199,7 @@ func (r *run) clients(ctx context.Context, target string, f *fleet.Fleet, config
 			return nil, closeAll, fmt.Errorf("%w: %w", ErrInput, err)
 		}
 		co := &client.Coordinator{Writer: kafkabus.NewWriter(cfg, r.o.Profile.Topic), Fleet: f,
-			PublishOnly: r.o.PublishOnly, AckTimeout: r.o.AckTimeout}
+			PublishOnly: r.o.PublishOnly, AckTimeout: r.o.AckTimeout, Regions: plantRegions(f, r.o.Scenario.Regions)}
 		closers = append(closers, func() { _ = co.Writer.Close() })
 		if !r.o.PublishOnly {
 			acks, err := kafkabus.NewAckWaiter(ctx, cfg, kafkabus.AckWaiterOptions{Topic: r.o.Profile.AckTopic, TTL: 2 * r.o.AckTimeout, Logger: r.o.Logger})
@@ -283,7 +300,7 @@ func (r *run) iteration(k iterationKind) executor.Iteration {
 		r.sample(record.MetricScheduleLag, began, ms(began.Sub(scheduled)), lagTags)
 		res := k.do(ctx)
 		now := time.Now()
-		t := tags{scenario: k.scenario, status: k.status(res), replica: res.Replica, expected: strconv.FormatBool(res.OK), extra: k.extra}
+		t := tags{scenario: k.scenario, status: k.status(res), replica: res.Replica, region: res.Region, expected: strconv.FormatBool(res.OK), extra: k.extra}
 		r.sample(k.duration, now, ms(now.Sub(scheduled)), t)
 		r.sample(k.service, now, ms(res.Service), t)
 		if d := k.partOf(res); d > 0 {
@@ -299,8 +316,8 @@ func (r *run) iteration(k iterationKind) executor.Iteration {
 	}
 }
 
-func (r *run) optimizeIteration(opt *client.Optimizer, scenario string, extra []metrics.Tag) executor.Iteration {
-	return r.iteration(iterationKind{scenario: scenario, extra: extra, exec: execOptimize, do: opt.Optimize, status: optimizeStatus,
+func (r *run) optimizeIteration(do func(context.Context) client.Result, scenario string, extra []metrics.Tag) executor.Iteration {
+	return r.iteration(iterationKind{scenario: scenario, extra: extra, exec: execOptimize, do: do, status: optimizeStatus,
 		duration: record.MetricOptimizeDuration, service: record.MetricOptimizeRequestDuration, failed: record.MetricOptimizeFailed,
 		part: record.MetricHeatOptimizationDuration, partOf: func(res client.Result) time.Duration { return res.HeatOptimization }})
 }
@@ -309,4 +326,41 @@ func (r *run) coordinateIteration(co *client.Coordinator, scenario string, extra
 	return r.iteration(iterationKind{scenario: scenario, extra: extra, exec: execCoordinate, do: co.Coordinate, status: coordinateStatus,
 		duration: record.MetricCoordinationDuration, service: record.MetricCoordinationServiceDur, failed: record.MetricCoordinationFailed,
 		part: record.MetricCoordinationPublishDur, partOf: func(res client.Result) time.Duration { return res.Publish }})
+}
+
+// regionalOptimizer sends each request for one region's plants among
+// owned (the shard's; nil: all), the regions taking turns by their
+// plants; a region with none of owned is left out.
+func regionalOptimizer(f *fleet.Fleet, owned []int, layout region.Layout, optimizer func(*fleet.Fleet, string) *client.Optimizer) (*client.Regional, error) {
+	var parts []*client.Optimizer
+	var weights []int
+	for _, reg := range layout {
+		plants := reg.Indices(owned)
+		if len(plants) == 0 {
+			continue
+		}
+		part, err := f.Only(plants)
+		if err != nil {
+			return nil, fmt.Errorf("%w: region %s: %w", ErrInput, reg.Name, err)
+		}
+		parts = append(parts, optimizer(part, reg.Name))
+		weights = append(weights, len(plants))
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("%w: no region holds any of this run's plants (%s)", ErrInput, layout)
+	}
+	return client.NewRegional(parts, weights), nil
+}
+
+// plantRegions maps every plant id to its region; nil without regions.
+func plantRegions(f *fleet.Fleet, layout region.Layout) map[string]string {
+	if layout == nil {
+		return nil
+	}
+	ids := f.PlantIDs()
+	m := make(map[string]string, len(ids))
+	for i, id := range ids {
+		m[id] = layout.Of(i)
+	}
+	return m
 }

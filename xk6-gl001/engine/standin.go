@@ -105,6 +105,9 @@ func (o StandInOptions) args(s scenarios.Scenario, bus kafkabus.Options, profile
 	if bus.TLS {
 		a = append(a, "--kafka-tls")
 	}
+	if s.Regions != nil { // the stand-in reads only names and round trips
+		a = append(a, "--regions", s.Regions.JSON())
+	}
 	if profileFile != "" {
 		a = append(a, "--profile", profileFile)
 	}

@@ -50,6 +50,9 @@ const (
 	TagExpectedResponse = "expected_response"
 	// TagCause is a dropped iteration's: CauseNoVU or CauseBehind.
 	TagCause = "cause"
+	// TagRegion is the region of the plant a request or event is from,
+	// when the run has regions (scenarios.Scenario.Regions).
+	TagRegion = "region"
 )
 
 // Status tag values besides HTTP status codes.
@@ -70,13 +73,39 @@ const (
 // Tags lists the tag keys a run sets, in the order the k6 JSON output
 // writes them. scenarios.ReservedTags is the same list.
 func Tags() []string {
-	return []string{TagCause, TagExpectedResponse, TagReplica, TagScenario, TagStatus}
+	return []string{TagCause, TagExpectedResponse, TagRegion, TagReplica, TagScenario, TagStatus}
 }
 
 // ScheduleLagKey is the submetric of MetricScheduleLag for one executor,
 // which every run records: "gl001_schedule_lag{scenario:optimize}".
 func ScheduleLagKey(exec string) string {
 	return MetricScheduleLag + "{" + TagScenario + ":" + exec + "}"
+}
+
+// RegionKey is the submetric of metric for one region's samples:
+// "gl001_optimize_duration{region:apac}".
+func RegionKey(metric, region string) string {
+	return metric + "{" + TagRegion + ":" + region + "}"
+}
+
+// RegionAnsweredKey is AnsweredKey for one region's requests: the latency
+// of the region's optimizations that succeeded.
+func RegionAnsweredKey(region string) string {
+	return MetricOptimizeDuration + "{" + TagExpectedResponse + ":true," + TagRegion + ":" + region + "}"
+}
+
+// RegionKeys are the submetrics a run with regions records for each
+// region, by exec, so the report can break the run down by region: every
+// optimization's latency and failures, and the answered ones' latency;
+// every coordination's latency and failures.
+func RegionKeys(exec, region string) []string {
+	switch exec {
+	case ExecOptimize:
+		return []string{RegionKey(MetricOptimizeDuration, region), RegionAnsweredKey(region), RegionKey(MetricOptimizeFailed, region)}
+	case ExecCoordinate:
+		return []string{RegionKey(MetricCoordinationDuration, region), RegionKey(MetricCoordinationFailed, region)}
+	}
+	return nil
 }
 
 // AnsweredKey is the submetric of MetricOptimizeDuration every run records

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/greenlang/gl001/scenarios"
+	"github.com/greenlang/gl001/simulator/region"
 	"github.com/greenlang/gl001/xk6-gl001/metrics"
 	"github.com/greenlang/gl001/xk6-gl001/thresholds"
 )
@@ -76,6 +77,10 @@ func validateTags(set thresholds.Set, s scenarios.Scenario) error {
 				errs = append(errs, fmt.Errorf("thresholds.%s: cause %q, want %s or %s", key, t.Value, CauseNoVU, CauseBehind))
 			case t.Key == TagScenario && !slices.Contains(names, t.Value):
 				errs = append(errs, fmt.Errorf("thresholds.%s: scenario %q, want %s", key, t.Value, strings.Join(names, " or ")))
+			case t.Key == TagRegion && s.Regions == nil:
+				errs = append(errs, fmt.Errorf("thresholds.%s: the region tag is set only when the run has regions; give --regions (e.g. --regions %s) or a regions field", key, strings.Join(region.GuideNames, ",")))
+			case t.Key == TagRegion && !slices.Contains(s.Regions.Names(), t.Value):
+				errs = append(errs, fmt.Errorf("thresholds.%s: region %q, want %s", key, t.Value, strings.Join(s.Regions.Names(), " or ")))
 			}
 		}
 	}
