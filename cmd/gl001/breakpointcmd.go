@@ -63,6 +63,9 @@ Ctrl-C (the first stops the search and still writes what it found).`,
 			if err != nil {
 				return badInput(err)
 			}
+			if sc.Regions != nil {
+				return badInput(fmt.Errorf("%s: regions do not go with breakpoint yet: each step changes the plants, and the layout is for %d; remove the regions field, or run each fleet with gl001 run --regions", args[0], sc.Plants))
+			}
 			o.Scenario, o.ScenarioFile = sc, args[0]
 			if o.Replicas, err = parseReplicas(replicas); err != nil {
 				return badInput(err)

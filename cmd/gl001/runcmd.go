@@ -53,7 +53,7 @@ finds no free VU is dropped and counted). Latency is measured from each
 iteration's scheduled start, so a slow target cannot hide its slowness.
 
 SCENARIO is a scenario file (the guide's scenario.json schema, plus optional
-"thresholds", "replicas", "partitions", "seed") or the name of a shipped one:
+"thresholds", "replicas", "partitions", "seed", "regions") or the name of a shipped one:
 ` + strings.Join(scenarios.Shipped(), ", ") + `.
 
 With no --target, run starts the stand-in GL-001 deployment on 127.0.0.1 (the
