@@ -332,10 +332,7 @@ func Start(ctx context.Context, o Options) (_ *StandIn, err error) {
 	}
 	s.apiURL = "http://" + ln.Addr().String()
 	fd := &frontDoor{sup: s.sup, prediction: pred, limits: s.limits, client: &http.Client{Timeout: 5 * time.Second}, paths: o.Profile.Paths,
-		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester}
-	if o.Regions != nil {
-		fd.roundTrips = o.Regions.RoundTrips()
-	}
+		self: s.apiURL, brokers: s.brokers, token: o.APIToken, loadTester: o.LoadTester, roundTrips: o.Regions.RoundTrips()}
 	s.srv = &http.Server{Handler: fd.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.serveDone)

@@ -38,12 +38,16 @@ type RegionRow struct {
 	CoordinationLevel        triggers.Level `json:"coordination_level"`
 }
 
+// The guide's rows a region's figures are placed in.
+var (
+	latencyRow, _ = triggers.Lookup("orchestration_latency_p95_seconds")
+	errorsRow, _  = triggers.Lookup("agent_coordination_error_percent")
+)
+
 // regionRows breaks the run down by the regions its header names; empty
 // for a run without regions.
 func regionRows(run *runlog.Run) []RegionRow {
 	rows := []RegionRow{}
-	latencyRow, _ := triggers.Lookup("orchestration_latency_p95_seconds")
-	errorsRow, _ := triggers.Lookup("agent_coordination_error_percent")
 	for _, reg := range run.Meta.Scenario.Regions {
 		row := RegionRow{Name: reg.Name, Plants: reg.Plants, RoundTripMS: reg.RoundTripMS, RoundTripAdded: run.Meta.StandIn}
 		if s := total(run, record.RegionKey(record.MetricOptimizeDuration, reg.Name)); s != nil {
@@ -109,8 +113,6 @@ func (r Report) regionReasons() (fails, warns []string) {
 			warns = append(warns, fmt.Sprintf("%s in region %s is in the warning band at %s (%s)", what, name, value, warnBand))
 		}
 	}
-	latencyRow, _ := triggers.Lookup("orchestration_latency_p95_seconds")
-	errorsRow, _ := triggers.Lookup("agent_coordination_error_percent")
 	for _, row := range r.Regions {
 		if row.OptimizeP95Seconds != nil {
 			band(row.LatencyLevel, latencyRow.Name, row.Name, num(*row.OptimizeP95Seconds, 3)+" s", latencyRow.Warning, latencyRow.Critical)

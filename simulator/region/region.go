@@ -395,8 +395,11 @@ func (r Region) Indices(among []int) []int {
 }
 
 // RoundTrips maps each region's name to its round trip, as the stand-in
-// reads it.
+// reads it; nil for no regions.
 func (l Layout) RoundTrips() map[string]time.Duration {
+	if l == nil {
+		return nil
+	}
 	m := make(map[string]time.Duration, len(l))
 	for _, r := range l {
 		m[r.Name] = r.RoundTrip()
